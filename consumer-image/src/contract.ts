@@ -1,0 +1,53 @@
+// The pod contract between the operator and the consumer runtime: env names, the HTTP port and its paths.
+// The operator's pod builder writes exactly these; the runtime's config reader reads exactly these.
+
+/** Environment variables the operator sets on every consumer container. */
+export const ENV = {
+  /** Consumer module to load (spec.module). */
+  module: 'HARE_MODULE',
+  /** AMQP URI, from the Secret named by spec.broker.uriSecretRef (secretKeyRef, never a literal). */
+  brokerUri: 'HARE_BROKER_URI',
+  queue: 'HARE_QUEUE',
+  /** Optional; absent when the pool names no exchange. */
+  exchange: 'HARE_EXCHANGE',
+  routingKey: 'HARE_ROUTING_KEY',
+  prefetch: 'HARE_PREFETCH',
+  /** classic | quorum */
+  queueType: 'HARE_QUEUE_TYPE',
+  retryLimit: 'HARE_RETRY_LIMIT',
+  /** Comma-separated milliseconds, e.g. "1000,5000,30000". */
+  retryDelaysMs: 'HARE_RETRY_DELAYS_MS',
+  drainTimeoutSeconds: 'HARE_DRAIN_TIMEOUT_SECONDS',
+  /** Downward API metadata.name; also the AMQP connection name. */
+  podName: 'HARE_POD_NAME',
+  /** Downward API metadata.namespace. */
+  podNamespace: 'HARE_POD_NAMESPACE',
+  pool: 'HARE_POOL',
+  httpPort: 'HARE_HTTP_PORT',
+  /** Folder the runtime loads modules from (default /app/modules); set by images, not by the operator. */
+  modulesDir: 'HARE_MODULES_DIR',
+  /** pino log level; optional. */
+  logLevel: 'HARE_LOG_LEVEL',
+} as const;
+
+/** The container port, named `http` in the pod. */
+export const HTTP_PORT = 8080;
+export const HTTP_PORT_NAME = 'http';
+
+/** Paths served on the http port. */
+export const PATHS = {
+  /** Liveness: the process and its event loop are alive. */
+  healthz: '/healthz',
+  /** Readiness: consuming. False from the moment a drain starts. */
+  readyz: '/readyz',
+  /** Prometheus metrics. */
+  metrics: '/metrics',
+  /** GET (the kubelet's preStop httpGet) or POST: starts a drain and returns when it has finished or timed out. */
+  drain: '/drain',
+} as const;
+
+/** Seconds added to drain.timeoutSeconds for terminationGracePeriodSeconds (close, exit, kubelet latency). */
+export const GRACE_MARGIN_SECONDS = 15;
+
+/** Message header carrying the retry count (HareMq's name). */
+export const RETRY_HEADER = 'retry_count';

@@ -1,0 +1,231 @@
+// Generated from crds/consumerpools.hare.dev.yaml by hack/gen-types.ts; do not edit.
+// Required and defaulted fields are non-optional: the API server fills defaults on every read.
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+
+/** ConsumerPool runs a pool of RabbitMQ consumer pods for one consumer module. The operator creates, drains and deletes the pods; the optional autoscaler sizes the pool from queue depth by editing spec.replicas. */
+export interface ConsumerPool {
+  /** APIVersion defines the versioned schema of this representation of an object. */
+  apiVersion?: string;
+  /** Kind is a string value representing the REST resource this object represents. */
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  /** The desired pool. */
+  spec: ConsumerPoolSpec;
+  /** The observed pool, written by the operator. */
+  status?: ConsumerPoolStatus;
+}
+
+export interface ConsumerPoolStatus {
+  /** The metadata.generation this status describes. */
+  observedGeneration?: number;
+  /** Pods that are not being removed (scale subresource status). */
+  replicas?: number;
+  /** Pods that are ready, i.e. consuming. */
+  readyReplicas?: number;
+  /** Pods running the current template. */
+  updatedReplicas?: number;
+  /** Pods being removed that are still finishing their in-flight messages. */
+  drainingReplicas?: number;
+  /** Label selector of the pool's pods, as a string (scale subresource). */
+  selector?: string;
+  /** Queue depth at the last autoscaler poll. */
+  queue?: QueueStatus;
+  /** The autoscaler's last decision. */
+  autoscaler?: AutoscalerStatus;
+  /** Ready, Progressing, BrokerReachable and AutoscalingActive. */
+  conditions?: Condition[];
+}
+
+export interface Condition {
+  /** Condition type. */
+  type: string;
+  /** True, False or Unknown. */
+  status: "True" | "False" | "Unknown";
+  /** The metadata.generation the condition was set for. */
+  observedGeneration?: number;
+  /** When the status last changed. */
+  lastTransitionTime: string;
+  /** A CamelCase reason. */
+  reason: string;
+  /** A human-readable explanation. */
+  message: string;
+}
+
+export interface AutoscalerStatus {
+  /** Size the autoscaler wants after stabilisation. */
+  desiredReplicas?: number;
+  /** When the autoscaler last changed spec.replicas. */
+  lastScaleTime?: string;
+  /** Why, in words. */
+  reason?: string;
+}
+
+export interface QueueStatus {
+  /** Messages ready for delivery. */
+  ready?: number;
+  /** Messages delivered and not yet acknowledged (management API only). */
+  unacked?: number;
+  /** Consumers on the queue. */
+  consumers?: number;
+  /** When the depth was read. */
+  observedAt?: string;
+}
+
+export interface ConsumerPoolSpec {
+  /** Name of the consumer module the runtime loads from the image: a folder under the modules directory or an installed package, e.g. "orders" or "@shop/orders". */
+  module: string;
+  /** Container image with the consumer runtime and the module, e.g. registry.example/shop/consumers:1.4.2. */
+  image: string;
+  /** Desired number of consumer pods: the target of the scale subresource (kubectl scale, HPA, KEDA). When absent the operator sets it (autoscaling.minReplicas when autoscaling is enabled, at least 1; otherwise 1). With autoscaling enabled the autoscaler edits it. */
+  replicas?: number;
+  /** How to reach RabbitMQ. Credentials stay in Secrets in the pool's namespace. */
+  broker: BrokerSpec;
+  /** The queue the pool consumes and its HareMq-compatible retry topology. */
+  queue: QueueSpec;
+  /** Queue-depth autoscaler. Absent, or enabled false, means manual scaling only. */
+  autoscaling?: AutoscalingSpec;
+  /** Graceful removal of pods. */
+  drain: DrainSpec;
+  /** Optional customisation of the consumer pods. */
+  template?: PodTemplateOverrides;
+}
+
+export interface PodTemplateOverrides {
+  /** Labels and annotations added to every pod. */
+  metadata?: PodTemplateMetadata;
+  /** Pod settings merged into the pods the operator builds. */
+  spec?: PodSpecOverrides;
+}
+
+export interface PodSpecOverrides {
+  /** Compute resources of the consumer container. */
+  resources?: {
+    /** Maximum compute resources, e.g. {cpu: 500m, memory: 256Mi}. */
+    limits?: Record<string, number | string>;
+    /** Minimum compute resources the scheduler reserves. */
+    requests?: Record<string, number | string>;
+  };
+  /** Extra environment variables for the consumer container (names starting HARE_ are reserved). */
+  env?: {
+    /** Variable name. */
+    name: string;
+    /** Literal value. */
+    value?: string;
+    /** A source for the value (secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef), as in a Pod. */
+    valueFrom?: Record<string, unknown>;
+  }[];
+  /** Node labels the pods must match. */
+  nodeSelector?: Record<string, string>;
+  /** Tolerations, as in a Pod. */
+  tolerations?: ({
+    /** Taint key. */
+    key?: string;
+    /** Exists or Equal. */
+    operator?: "Exists" | "Equal";
+    /** Taint value for Equal. */
+    value?: string;
+    /** NoSchedule, PreferNoSchedule or NoExecute. */
+    effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+    /** How long a NoExecute taint is tolerated. */
+    tolerationSeconds?: number;
+  })[];
+  /** Scheduling affinity, as in a Pod (nodeAffinity, podAffinity, podAntiAffinity). */
+  affinity?: Record<string, unknown>;
+  /** Service account the pods run as. */
+  serviceAccountName?: string;
+  /** Priority class of the pods. */
+  priorityClassName?: string;
+  /** Secrets used to pull the image. */
+  imagePullSecrets?: {
+    /** Name of a Secret of type kubernetes.io/dockerconfigjson. */
+    name: string;
+  }[];
+}
+
+export interface PodTemplateMetadata {
+  /** Extra pod labels. Keys under hare.dev/ are reserved. */
+  labels?: Record<string, string>;
+  /** Extra pod annotations. Keys under hare.dev/ are reserved. */
+  annotations?: Record<string, string>;
+}
+
+export interface DrainSpec {
+  /** Time a removed pod has to finish its in-flight messages after it stops consuming. terminationGracePeriodSeconds is this plus a margin. */
+  timeoutSeconds: number;
+}
+
+export interface AutoscalingSpec {
+  /** Turns the autoscaler on. */
+  enabled: boolean;
+  /** Lower bound. 0 allows scale to zero; activationMessages then controls scale-up from zero. */
+  minReplicas: number;
+  /** Upper bound. */
+  maxReplicas: number;
+  /** Target messages per pod; desired = ceil(depth / messagesPerReplica), clamped to [min, max]. */
+  messagesPerReplica: number;
+  /** From zero pods, scale up only when depth is greater than this. */
+  activationMessages: number;
+  /** Seconds between queue depth reads (jittered). */
+  pollIntervalSeconds: number;
+  /** Scale-up behaviour. */
+  scaleUp: ScaleUpRules;
+  /** Scale-down behaviour. */
+  scaleDown: ScaleDownRules;
+  /** What to do while queue depth cannot be read. Never scales down on missing data. */
+  fallback: FallbackSpec;
+  /** Freezes the autoscaler at the current size; manual scaling still works. */
+  paused: boolean;
+}
+
+export interface FallbackSpec {
+  /** Consecutive failed reads before the fallback applies and BrokerReachable turns False. */
+  failureThreshold: number;
+  /** Size to hold during the fallback. Default is to keep the current size. */
+  replicas?: number;
+}
+
+export interface ScaleDownRules {
+  /** Scale down only to the highest recommendation seen within this window. */
+  stabilizationWindowSeconds: number;
+}
+
+export interface ScaleUpRules {
+  /** Scale up only to the lowest recommendation seen within this window. */
+  stabilizationWindowSeconds: number;
+}
+
+export interface QueueSpec {
+  /** Queue name. The runtime also declares <name>.delay.<ms> per retry step and <name>.dead. */
+  name: string;
+  /** Optional topic exchange the queue is bound to (declared durable if missing). */
+  exchange?: string;
+  /** Binding and retry routing key. Defaults to the queue name. */
+  routingKey?: string;
+  /** Messages a consumer may hold unacknowledged; also its concurrency. */
+  prefetch: number;
+  /** Queue type used when the runtime declares the queue. */
+  type: "classic" | "quorum";
+  /** Retry cascade. A failed message is republished (with publisher confirms) to the delay queue for its attempt, then acknowledged; after limit retries it goes to <queue>.dead. */
+  retry: RetrySpec;
+}
+
+export interface RetrySpec {
+  /** Retries before a message is dead-lettered (a message is delivered at most limit+1 times). */
+  limit: number;
+  /** Delay in milliseconds for each retry; the last value repeats once the list runs out. */
+  delaysMs: number[];
+}
+
+export interface BrokerSpec {
+  /** Secret key holding the AMQP URI (amqp:// or amqps://, credentials and vhost included). */
+  uriSecretRef: SecretKeySelector;
+  /** Optional Secret key holding the RabbitMQ management HTTP API base URI (http(s)://user:password@host:15672). Enables unacknowledged counts in the depth signal and busy-aware scale-down. */
+  managementUriSecretRef?: SecretKeySelector;
+}
+
+export interface SecretKeySelector {
+  /** Name of a Secret in the pool's namespace. */
+  name: string;
+  /** Key within the Secret. */
+  key: string;
+}

@@ -1,0 +1,58 @@
+// The two error kinds of the reconcile loop: transient (requeue with backoff) and invalid spec (condition + Event).
+
+/** A failure that may pass: API hiccups, conflicts, broker outages. Requeued with capped backoff. */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  /** Optional earliest retry, overriding the backoff. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(message, { cause: options?.cause });
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+/** A spec the API server accepted but that cannot work (e.g. the pod it implies is rejected). No hot requeue. */
+export class InvalidSpecError extends Error {
+  override readonly name = 'InvalidSpecError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { cause: options?.cause });
+  }
+}
+
+/** HTTP status of a Kubernetes API error (ApiException.code), if any. */
+export function httpStatus(err: unknown): number | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number') return err.code;
+  if (typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number') {
+    return err.statusCode;
+  }
+  return undefined;
+}
+
+/** Classifies an error from a write the reconcile made: 4xx validation failures mean the spec is unusable. */
+export function classifyWriteError(err: unknown, what: string): TransientError | InvalidSpecError {
+  const status = httpStatus(err);
+  if (status === 422 || status === 400 || status === 403) {
+    return new InvalidSpecError(`${what}: ${statusMessage(err)}`, { cause: err });
+  }
+  return new TransientError(`${what}: ${statusMessage(err)}`, { cause: err });
+}
+
+/** The human message of a Kubernetes Status body carried by an ApiException, or the error's own message. */
+export function statusMessage(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'body' in err) {
+    const body: unknown = err.body;
+    const parsed: unknown = typeof body === 'string' ? safeParse(body) : body;
+    if (typeof parsed === 'object' && parsed !== null && 'message' in parsed && typeof parsed.message === 'string') {
+      return parsed.message;
+    }
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
