@@ -1,0 +1,113 @@
+// The autoscaling policy of one pool: (spec, replicas, state, reading, now) -> (state, decision). Pure.
+//
+// Decisions are per pool: the caller keeps one PolicyState per ConsumerPool, owns every timer (poll interval
+// with jitter, see jitter.ts), reads the depth, calls decide(), and then acts: patch spec.replicas when
+// decision.replicas is set, write status.autoscaler and BrokerReachable, emit Events. Nothing here does I/O
+// or reads the clock; `now` is epoch milliseconds.
+import type { AutoscalingSpec } from '../api/consumerpool.ts';
+import { fallbackDecision, readFailedDecision } from './failure.ts';
+import { describeDepth, describeScale } from './reason.ts';
+import { clamp, rawRecommendation, remember, stabilize, windowsOf } from './recommend.ts';
+import type { TimedRecommendation } from './recommend.ts';
+import type { Reading } from './types.ts';
+import { totalDepth } from './types.ts';
+
+export interface PolicyState {
+  /** Raw recommendations within the longest stabilisation window, oldest first. */
+  readonly recommendations: readonly TimedRecommendation[];
+  /** Consecutive failed reads. */
+  readonly failures: number;
+  /** Broker reachability last reported (undefined before the first report). */
+  readonly reachable: boolean | undefined;
+}
+
+export type DecisionKind = 'scaleUp' | 'scaleDown' | 'steady' | 'paused' | 'disabled' | 'readFailed' | 'fallback';
+
+/** What the caller should do with BrokerReachable: set it when `reachable` is defined; emit an Event on `transition`. */
+export interface BrokerReport {
+  readonly reachable: boolean | undefined;
+  readonly transition: 'lost' | 'recovered' | undefined;
+  readonly message: string;
+}
+
+export interface Decision {
+  readonly kind: DecisionKind;
+  /** New spec.replicas, or undefined to leave it alone. Only set when it differs from the current count. */
+  readonly replicas: number | undefined;
+  /** What the autoscaler wants now (status.autoscaler.desiredReplicas). */
+  readonly desired: number;
+  /** Why, with the numbers (status.autoscaler.reason, Event message). */
+  readonly reason: string;
+  /** Worth a Kubernetes Event: every scale, entering fallback. */
+  readonly event: boolean;
+  readonly broker: BrokerReport;
+}
+
+export interface PolicyInput {
+  readonly spec: AutoscalingSpec;
+  /** The pool's spec.replicas now. */
+  readonly current: number;
+  readonly state: PolicyState;
+  /** The read made for this tick; undefined when none was made (e.g. paused). */
+  readonly reading: Reading | undefined;
+  readonly now: number;
+}
+
+export interface PolicyOutput {
+  readonly state: PolicyState;
+  readonly decision: Decision;
+}
+
+/**
+ * The state of a pool the autoscaler starts watching (new pool, operator restart, new leader). Like the HPA
+ * it seeds the history with the current count, so a fresh autoscaler waits a full scale-down window before
+ * shrinking a pool it knows nothing about.
+ */
+export function initialState(current: number, now: number): PolicyState {
+  return { recommendations: [{ at: now, replicas: current }], failures: 0, reachable: undefined };
+}
+
+const unchangedBroker: BrokerReport = { reachable: undefined, transition: undefined, message: '' };
+
+/** Decides one tick. */
+export function decide(input: PolicyInput): PolicyOutput {
+  const { spec, current, state, reading } = input;
+  if (!spec.enabled) return idle(state, 'disabled', current, 'autoscaling is disabled');
+  if (spec.paused) return idle(state, 'paused', current, `autoscaling is paused at ${current} replicas`);
+  if (reading === undefined) return idle(state, 'steady', current, `no queue depth read yet; keeping ${current} replicas`);
+  if (!reading.ok) {
+    const failures = state.failures + 1;
+    if (failures < spec.fallback.failureThreshold) return readFailedDecision(input, failures);
+    return fallbackDecision(input, failures);
+  }
+  const depth = totalDepth(reading.depth);
+  const windows = windowsOf(spec);
+  const raw = rawRecommendation(depth, spec.messagesPerReplica, current, spec.activationMessages);
+  const stable = stabilize(state.recommendations, raw, current, input.now, windows);
+  const desired = clamp(stable.replicas, spec.minReplicas, spec.maxReplicas);
+  const kind: DecisionKind = desired > current ? 'scaleUp' : desired < current ? 'scaleDown' : 'steady';
+  const recovered = state.reachable === false;
+  const nextState: PolicyState = {
+    recommendations: remember(state.recommendations, { at: input.now, replicas: raw }, windows),
+    failures: 0,
+    reachable: true,
+  };
+  const reason = describeScale({ spec, current, desired, raw, stable, depth, depthText: describeDepth(reading.depth) });
+  const decision: Decision = {
+    kind,
+    replicas: desired === current ? undefined : desired,
+    desired,
+    reason,
+    event: desired !== current,
+    broker: {
+      reachable: true,
+      transition: recovered ? 'recovered' : undefined,
+      message: recovered ? `queue depth read again after ${state.failures} failed reads` : 'queue depth read',
+    },
+  };
+  return { state: nextState, decision };
+}
+
+function idle(state: PolicyState, kind: DecisionKind, current: number, reason: string): PolicyOutput {
+  return { state, decision: { kind, replicas: undefined, desired: current, reason, event: false, broker: unchangedBroker } };
+}

@@ -1,0 +1,50 @@
+// Human-readable reasons for autoscaler decisions, with the numbers behind them (status and Events).
+import type { AutoscalingSpec } from '../api/consumerpool.ts';
+import type { Stabilized } from './recommend.ts';
+import type { QueueDepth } from './types.ts';
+
+/** "depth 57 (50 ready + 7 unacked)" or "depth 50 (ready only)". */
+export function describeDepth(depth: QueueDepth): string {
+  if (depth.unacked === undefined) return `depth ${depth.ready} (ready only)`;
+  return `depth ${depth.ready + depth.unacked} (${depth.ready} ready + ${depth.unacked} unacked)`;
+}
+
+export interface ScaleFacts {
+  readonly spec: AutoscalingSpec;
+  readonly current: number;
+  readonly desired: number;
+  readonly raw: number;
+  readonly stable: Stabilized;
+  /** Total depth the recommendation used. */
+  readonly depth: number;
+  readonly depthText: string;
+}
+
+function recommendationText(f: ScaleFacts): string {
+  const { spec } = f;
+  if (f.raw === 0 && f.current === 0 && f.depth > 0) {
+    return `${f.depthText} is not above activationMessages ${spec.activationMessages}`;
+  }
+  return `${f.depthText} / ${spec.messagesPerReplica} per replica -> ${f.raw}`;
+}
+
+function stabilizationText(f: ScaleFacts): string | undefined {
+  const { spec, stable } = f;
+  if (stable.replicas === f.raw) return undefined;
+  if (stable.replicas > f.raw) {
+    return `scale-down window ${spec.scaleDown.stabilizationWindowSeconds}s: highest recent recommendation ${stable.downLimit}, so ${stable.replicas}`;
+  }
+  return `scale-up window ${spec.scaleUp.stabilizationWindowSeconds}s: lowest recent recommendation ${stable.upLimit}, so ${stable.replicas}`;
+}
+
+function clampText(f: ScaleFacts): string | undefined {
+  if (f.desired === f.stable.replicas) return undefined;
+  return `clamped to [${f.spec.minReplicas}, ${f.spec.maxReplicas}]: ${f.desired}`;
+}
+
+/** "scaled 2 -> 6: depth 57 (50 ready + 7 unacked) / 10 per replica -> 6" and the like. */
+export function describeScale(f: ScaleFacts): string {
+  const parts = [recommendationText(f), stabilizationText(f), clampText(f)].filter((p): p is string => p !== undefined);
+  const head = f.desired === f.current ? `keeping ${f.current} replicas` : `scaling ${f.current} -> ${f.desired}`;
+  return `${head}: ${parts.join('; ')}`;
+}
