@@ -67,6 +67,11 @@ export function render(root: Schema): string {
       default: return 'unknown';
     }
   };
+  const field = (key: string, prop: Schema, required: boolean, path: string, inner: string): string => {
+    const doc = prop.description ? `${inner}/** ${prop.description.replace(/\s+/g, ' ').trim()} */\n` : '';
+    const optional = required || prop.default !== undefined ? '' : '?';
+    return `${doc}${inner}${key}${optional}: ${typeOf(prop, path ? `${path}.${key}` : key, inner)};`;
+  };
   const wrap = (t: string): string => (t.includes('|') ? `(${t})` : t);
   const objectType = (s: Schema, path: string, indent: string): string => {
     if (!s.properties) {
@@ -78,18 +83,16 @@ export function render(root: Schema): string {
     const name = NAMES[path];
     const inner = name ? '  ' : `${indent}  `;
     const required = new Set(s.required ?? []);
-    const fields = Object.entries(s.properties).map(([key, prop]) => {
-      const doc = prop.description ? `${inner}/** ${prop.description.replace(/\s+/g, ' ').trim()} */\n` : '';
-      const optional = required.has(key) || prop.default !== undefined ? '' : '?';
-      return `${doc}${inner}${key}${optional}: ${typeOf(prop, path ? `${path}.${key}` : key, inner)};`;
-    });
+    const fields = Object.entries(s.properties).map(([key, prop]) => field(key, prop, required.has(key), path, inner));
     const body = `{\n${fields.join('\n')}\n${name ? '' : indent}}`;
-    if (!name) return body;
-    const doc = path === '' && s.description ? `/** ${s.description.replace(/\s+/g, ' ').trim()} */\n` : '';
-    const decl = `${doc}export interface ${name} ${body}`;
+    return name ? declare(name, body, path === '' ? s.description : undefined) : body;
+  };
+  /** Records a named interface once; two paths sharing a name must have the same body. */
+  const declare = (name: string, body: string, description: string | undefined): string => {
     const previous = bodies.get(name);
     if (previous !== undefined && previous !== body) throw new Error(`schema paths named ${name} differ`);
-    if (previous === undefined) decls.set(name, decl);
+    const doc = description ? `/** ${description.replace(/\s+/g, ' ').trim()} */\n` : '';
+    if (previous === undefined) decls.set(name, `${doc}export interface ${name} ${body}`);
     bodies.set(name, body);
     return name;
   };

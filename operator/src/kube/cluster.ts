@@ -1,0 +1,51 @@
+// The operator's writes to the API server (pods, pool status, the scale subresource), behind ClusterWriter.
+import {
+  CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod,
+} from '@kubernetes/client-node';
+import type { Pool } from '../api/pool.ts';
+import { httpStatus } from '../errors.ts';
+import { API_VERSION, FIELD_MANAGERS, GROUP, KIND, PLURAL, VERSION } from '../metadata.ts';
+import type { ClusterWriter } from '../reconcile/ports.ts';
+import type { OperatorStatus } from '../status/status.ts';
+
+export class KubeClusterWriter implements ClusterWriter {
+  private readonly core: CoreV1Api;
+  private readonly custom: CustomObjectsApi;
+
+  constructor(kc: KubeConfig) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  createPod(pod: V1Pod): Promise<V1Pod> {
+    return this.core.createNamespacedPod({ namespace: pod.metadata?.namespace ?? '', body: pod, fieldManager: FIELD_MANAGERS.operator });
+  }
+
+  async deletePod(namespace: string, name: string, uid: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid } } });
+    } catch (err) {
+      if (httpStatus(err) !== 404) throw err;
+    }
+  }
+
+  async applyStatus(pool: Pool, status: OperatorStatus): Promise<void> {
+    const { name, namespace } = pool.metadata;
+    await this.custom.patchNamespacedCustomObjectStatus(
+      {
+        group: GROUP, version: VERSION, plural: PLURAL, namespace, name,
+        body: { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, status },
+        fieldManager: FIELD_MANAGERS.operator, force: true,
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    );
+  }
+
+  async setReplicas(pool: Pool, replicas: number, fieldManager: string): Promise<void> {
+    const { name, namespace } = pool.metadata;
+    await this.custom.patchNamespacedCustomObjectScale(
+      { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body: { spec: { replicas } }, fieldManager },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+}

@@ -1,0 +1,44 @@
+// Leader election decisions on a coordination.k8s.io Lease, as pure functions (client-go's rules).
+import type { V1LeaseSpec } from '@kubernetes/client-node';
+
+export interface ElectionTiming {
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+export const DEFAULT_TIMING: ElectionTiming = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+
+/** What this candidate last saw of the lease, timed with its own clock (clock skew between nodes never matters). */
+export interface Observation {
+  holder: string;
+  renewTime: string;
+  observedAt: number;
+}
+
+/** Updates the observation: the clock restarts only when the holder or its renew time changed. */
+export function observe(previous: Observation | undefined, spec: V1LeaseSpec | undefined, now: number): Observation {
+  const holder = spec?.holderIdentity ?? '';
+  const t: unknown = spec?.renewTime;
+  const renewTime = t instanceof Date ? t.toISOString() : typeof t === 'string' ? t : '';
+  if (previous && previous.holder === holder && previous.renewTime === renewTime) return previous;
+  return { holder, renewTime, observedAt: now };
+}
+
+/** May `me` write the lease now? Yes when it holds it, nobody does, or the holder stopped renewing. */
+export function mayTake(obs: Observation, me: string, timing: ElectionTiming, now: number): boolean {
+  if (obs.holder === '' || obs.holder === me) return true;
+  return now - obs.observedAt > timing.leaseDurationMs;
+}
+
+/** The lease spec `me` writes to acquire or renew. */
+export function nextSpec(current: V1LeaseSpec | undefined, me: string, timing: ElectionTiming, now: Date): V1LeaseSpec {
+  const taking = current?.holderIdentity !== me;
+  return {
+    holderIdentity: me,
+    leaseDurationSeconds: Math.ceil(timing.leaseDurationMs / 1000),
+    acquireTime: taking ? now : (current?.acquireTime ?? now),
+    renewTime: now,
+    leaseTransitions: (current?.leaseTransitions ?? 0) + (taking && current?.holderIdentity ? 1 : 0),
+  };
+}

@@ -1,0 +1,70 @@
+// Kubernetes Events on pools (core/v1, shown by kubectl describe): repeats within 10 minutes bump a count.
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import type { Pool } from '../api/pool.ts';
+import { API_VERSION, EVENT_SOURCE, KIND, type Reason } from '../metadata.ts';
+import { httpStatus } from '../errors.ts';
+import { errorText, type Logger } from '../log.ts';
+import type { EventSink, EventType } from '../reconcile/ports.ts';
+
+const REPEAT_WINDOW_MS = 10 * 60_000;
+const MAX_TRACKED = 4096;
+
+interface Seen { name: string; count: number; first: Date; last: number }
+
+export class KubeEventRecorder implements EventSink {
+  private readonly core: CoreV1Api;
+  private readonly seen = new Map<string, Seen>();
+  private readonly log: Logger;
+  private readonly instance: string;
+
+  constructor(kc: KubeConfig, log: Logger, instance: string) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.log = log;
+    this.instance = instance;
+  }
+
+  emit(pool: Pool, type: EventType, reason: Reason, message: string): void {
+    this.record(pool, type, reason, message).catch((err: unknown) => {
+      this.log.warn({ pool: pool.metadata.name, reason, err: errorText(err) }, 'could not record event');
+    });
+  }
+
+  private async record(pool: Pool, type: EventType, reason: Reason, message: string): Promise<void> {
+    const { name, namespace, uid } = pool.metadata;
+    const key = `${uid}|${type}|${reason}|${message}`;
+    const now = new Date();
+    const seen = this.seen.get(key);
+    if (seen && now.getTime() - seen.last < REPEAT_WINDOW_MS) {
+      seen.count++;
+      seen.last = now.getTime();
+      try {
+        await this.core.patchNamespacedEvent(
+          { name: seen.name, namespace, body: { count: seen.count, lastTimestamp: now } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+        return;
+      } catch (err) {
+        if (httpStatus(err) !== 404) throw err; // the event expired: record a new one
+      }
+    }
+    const event: CoreV1Event = {
+      metadata: { name: `${name}.${now.getTime().toString(16)}${Math.random().toString(16).slice(2, 8)}`, namespace },
+      involvedObject: { apiVersion: API_VERSION, kind: KIND, name, namespace, uid },
+      type, reason, message: message.slice(0, 1024),
+      source: { component: EVENT_SOURCE },
+      reportingComponent: EVENT_SOURCE,
+      reportingInstance: this.instance,
+      firstTimestamp: now, lastTimestamp: now, count: 1,
+    };
+    const created = await this.core.createNamespacedEvent({ namespace, body: event });
+    this.remember(key, { name: created.metadata?.name ?? '', count: 1, first: now, last: now.getTime() });
+  }
+
+  private remember(key: string, seen: Seen): void {
+    if (this.seen.size >= MAX_TRACKED) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+    this.seen.set(key, seen);
+  }
+}

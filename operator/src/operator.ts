@@ -1,0 +1,139 @@
+// Wires the operator together: informers, pod index, work queue, reconciler, leader election, HTTP endpoints.
+import type { Server } from 'node:http';
+import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { isPool, type Pool } from './api/pool.ts';
+import type { OperatorConfig } from './config.ts';
+import { Controller, POD_SELECTOR } from './controller/controller.ts';
+import { PodIndex } from './controller/podindex.ts';
+import { WorkQueue } from './controller/workqueue.ts';
+import { KubeClusterWriter } from './kube/cluster.ts';
+import { KubeEventRecorder } from './kube/events.ts';
+import { LeaderElector } from './kube/leader.ts';
+import { Reflector, type Page } from './kube/reflector.ts';
+import type { Logger } from './log.ts';
+import { GROUP, keyOf, PLURAL, VERSION } from './metadata.ts';
+import { OperatorMetrics } from './metrics.ts';
+import { Expectations } from './reconcile/expectations.ts';
+import { Reconciler } from './reconcile/reconciler.ts';
+import { closeServer, startHealthServer, startMetricsServer } from './server/http.ts';
+
+/** A watch that made no contact for this long makes /healthz fail (the process is restarted). */
+const STALE_WATCH_MS = 5 * 60_000;
+
+export class Operator {
+  readonly metrics = new OperatorMetrics();
+  readonly pools: Reflector<Pool>;
+  readonly pods: Reflector<V1Pod>;
+  readonly controller: Controller;
+  private readonly index = new PodIndex();
+  private readonly elector: LeaderElector | undefined;
+  private servers: Server[] = [];
+  private readonly config: OperatorConfig;
+  private readonly log: Logger;
+  private readonly onFatal: (reason: string) => void;
+
+  constructor(config: OperatorConfig, kc: KubeConfig, log: Logger, onFatal: (reason: string) => void) {
+    this.config = config;
+    this.log = log;
+    const { metrics } = this;
+    const ns = config.namespace;
+    const core = kc.makeApiClient(CoreV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const watch = new Watch(kc);
+    const expectations = new Expectations();
+    const queue = new WorkQueue(undefined, {
+      onAdd: () => metrics.queueAdds.inc({ name: 'consumerpool' }),
+      onRetry: () => metrics.queueRetries.inc({ name: 'consumerpool' }),
+      onGet: (ms) => metrics.queueWait.observe({ name: 'consumerpool' }, ms / 1000),
+    });
+    const reconciler = new Reconciler({
+      pools: { get: (namespace, name) => this.pools.get(keyOf(namespace, name)) },
+      podsOf: (pool) => this.index.podsOf(pool),
+      writer: new KubeClusterWriter(kc),
+      events: new KubeEventRecorder(kc, log.child({ component: 'events' }), config.identity),
+      expectations,
+      now: () => new Date(),
+    });
+    this.controller = new Controller({
+      queue, reconciler, expectations, metrics, log: log.child({ component: 'controller' }),
+      poolKeys: () => [...this.pools.values()].map((p) => keyOf(p.metadata.namespace, p.metadata.name)),
+      workers: config.workers, resyncMs: config.resyncMs,
+    });
+    const poolHandlers = this.controller.poolHandlers();
+    const podHandlers = this.controller.podHandlers();
+    const crd = { group: GROUP, version: VERSION, plural: PLURAL };
+    this.pools = new Reflector<Pool>({
+      name: PLURAL, watch, log,
+      path: ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+      list: async (page) => validPools(ns
+        ? await custom.listNamespacedCustomObject({ ...crd, namespace: ns, limit: page.limit, _continue: page.continue })
+        : await custom.listClusterCustomObject({ ...crd, limit: page.limit, _continue: page.continue })),
+      handlers: poolHandlers,
+      onRelist: () => metrics.relists.inc({ resource: PLURAL }),
+    });
+    this.pods = new Reflector<V1Pod>({
+      name: 'pods', watch, log, labelSelector: POD_SELECTOR,
+      path: ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods',
+      list: (page) => {
+        const q = { labelSelector: page.labelSelector, limit: page.limit, _continue: page.continue };
+        return ns ? core.listNamespacedPod({ namespace: ns, ...q }) : core.listPodForAllNamespaces(q);
+      },
+      handlers: {
+        add: (p) => { this.index.add(p); podHandlers.add(p); },
+        update: (p, old) => { this.index.update(p, old); podHandlers.update(p, old); },
+        delete: (p) => { this.index.delete(p); podHandlers.delete(p); },
+      },
+      onRelist: () => metrics.relists.inc({ resource: 'pods' }),
+    });
+    if (config.leaderElect) {
+      this.elector = new LeaderElector(kc, config.lease, config.identity, log.child({ component: 'leader' }), {
+        leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs,
+      });
+    }
+    this.onFatal = onFatal;
+  }
+
+  async start(): Promise<void> {
+    const { config, metrics } = this;
+    this.servers = [
+      await startMetricsServer(config.metricsPort, metrics.registry),
+      await startHealthServer(config.healthPort, { healthy: () => this.healthy(), ready: () => this.pools.synced && this.pods.synced }),
+    ];
+    await Promise.all([this.pools.start(), this.pods.start()]);
+    this.log.info({ pools: this.pools.size, pods: this.pods.size, namespace: config.namespace ?? '(all)' }, 'caches synced');
+    setInterval(() => {
+      metrics.cached.set({ resource: PLURAL }, this.pools.size);
+      metrics.cached.set({ resource: 'pods' }, this.pods.size);
+    }, 10_000).unref();
+    if (!this.elector) return this.lead();
+    metrics.leader.set({ name: config.lease.name }, 0);
+    void this.elector.run({
+      onStartedLeading: () => { metrics.leader.set({ name: config.lease.name }, 1); this.lead(); },
+      onStoppedLeading: () => { metrics.leader.set({ name: config.lease.name }, 0); this.onFatal('lost leadership'); },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.controller.stop();
+    await this.elector?.stop();
+    this.pools.stop();
+    this.pods.stop();
+    await Promise.all(this.servers.map(closeServer));
+  }
+
+  private lead(): void {
+    this.log.info({ workers: this.config.workers }, 'starting workers');
+    this.controller.start();
+  }
+
+  private healthy(): boolean {
+    const now = Date.now();
+    return [this.pools, this.pods].every((r) => !r.synced || now - r.lastContact < STALE_WATCH_MS);
+  }
+}
+
+/** Keeps list items that have the identity the operator needs (the API server guarantees it; a guard costs nothing). */
+function validPools(list: unknown): Page<Pool> {
+  const page = list as Page<unknown>;
+  return { items: page.items.filter(isPool), metadata: page.metadata };
+}

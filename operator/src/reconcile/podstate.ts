@@ -1,0 +1,44 @@
+// Pure predicates over observed pods: the vocabulary plan, ranking and status share.
+import type { V1Pod } from '@kubernetes/client-node';
+
+/** Being removed: the API server set a deletion timestamp; the pod is draining until it is gone. */
+export function isTerminating(pod: V1Pod): boolean {
+  return pod.metadata?.deletionTimestamp != null;
+}
+
+/** Finished for good (evicted, node lost, exited with restartPolicy Never): replace, no drain needed. */
+export function isFinished(pod: V1Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Failed' || phase === 'Succeeded';
+}
+
+/** Counts as capacity: neither terminating nor finished. */
+export function isLive(pod: V1Pod): boolean {
+  return !isTerminating(pod) && !isFinished(pod);
+}
+
+/** The pod's Ready condition is True. */
+export function isReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** Assigned to a node by the scheduler. */
+export function isScheduled(pod: V1Pod): boolean {
+  return Boolean(pod.spec?.nodeName);
+}
+
+export function podName(pod: V1Pod): string {
+  return pod.metadata?.name ?? '';
+}
+
+/** Creation time in ms since the epoch (0 when unknown). */
+export function createdAt(pod: V1Pod): number {
+  const t = pod.metadata?.creationTimestamp;
+  if (t === undefined) return 0;
+  return t instanceof Date ? t.getTime() : Date.parse(String(t));
+}
+
+/** Sum of container restarts. */
+export function restarts(pod: V1Pod): number {
+  return (pod.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
+}

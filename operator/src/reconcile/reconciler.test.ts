@@ -1,0 +1,80 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import type { Pool } from '../api/pool.ts';
+import { FakeEvents, FakeWriter } from '../testing/fakes.ts';
+import { makePod, makePool } from '../testing/fixtures.ts';
+import { desiredPod } from '../resources/pod.ts';
+import { Expectations } from './expectations.ts';
+import { INVALID_SPEC_RETRY_MS, Reconciler } from './reconciler.ts';
+
+function setup(pool: Pool | undefined, pods: V1Pod[] = []) {
+  const writer = new FakeWriter();
+  const events = new FakeEvents();
+  const expectations = new Expectations();
+  const reconciler = new Reconciler({
+    pools: { get: () => pool }, podsOf: () => pods, writer, events, expectations, now: () => new Date('2026-01-01T00:00:00Z'),
+  });
+  return { writer, events, expectations, reconciler };
+}
+
+describe('Reconciler', () => {
+  it('creates the missing pods, records events and writes status once', async () => {
+    const { writer, events, expectations, reconciler } = setup(makePool({ replicas: 3 }));
+    expect(await reconciler.reconcile('shop/orders')).toEqual({});
+    expect(writer.created).toHaveLength(3);
+    expect(events.events.filter((e) => e.reason === 'PodCreated')).toHaveLength(3);
+    expect(writer.statuses).toHaveLength(1);
+    expect(expectations.satisfied('shop/orders')).toBe(false); // until the informer sees them
+  });
+
+  it('plans nothing while expectations are unmet (a lagging cache never duplicates pods)', async () => {
+    const { writer, reconciler } = setup(makePool({ replicas: 3 }));
+    await reconciler.reconcile('shop/orders');
+    await reconciler.reconcile('shop/orders');
+    expect(writer.created).toHaveLength(3);
+  });
+
+  it('writes no status and makes no calls at steady state', async () => {
+    const pool = makePool({ replicas: 1 });
+    const hash = desiredPod(pool).templateHash;
+    const first = setup(pool, [makePod({ name: 'orders-a', hash })]);
+    await first.reconciler.reconcile('shop/orders');
+    pool.status = first.writer.statuses[0];
+    const second = setup(pool, [makePod({ name: 'orders-a', hash })]);
+    await second.reconciler.reconcile('shop/orders');
+    expect(second.writer).toMatchObject({ created: [], deleted: [], statuses: [], replicas: [] });
+    expect(second.events.events).toEqual([]);
+  });
+
+  it('turns a pod the API server rejects into an InvalidSpec condition, a Warning and a slow retry', async () => {
+    const { writer, events, reconciler } = setup(makePool({ replicas: 2 }));
+    writer.createError = Object.assign(new Error('HTTP 422'), { code: 422, body: JSON.stringify({ message: 'Pod "x" is invalid: spec.containers[0].resources.requests: Invalid value' }) });
+    expect(await reconciler.reconcile('shop/orders')).toEqual({ requeueAfterMs: INVALID_SPEC_RETRY_MS });
+    const ready = writer.statuses[0]?.conditions.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect(ready?.message).toContain('resources.requests: Invalid value');
+    expect(events.events.some((e) => e.type === 'Warning' && e.reason === 'FailedCreate')).toBe(true);
+  });
+
+  it('rethrows transient failures after writing status', async () => {
+    const { writer, reconciler } = setup(makePool({ replicas: 1 }));
+    writer.createError = Object.assign(new Error('HTTP 500'), { code: 500 });
+    await expect(reconciler.reconcile('shop/orders')).rejects.toThrow(/create pod/);
+    expect(writer.statuses).toHaveLength(1);
+  });
+
+  it('defaults spec.replicas through the scale subresource', async () => {
+    const pool = makePool({ autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 9 } });
+    delete pool.spec.replicas;
+    const { writer, reconciler } = setup(pool);
+    await reconciler.reconcile('shop/orders');
+    expect(writer.replicas).toEqual([{ replicas: 3, manager: 'hare-operator' }]);
+    expect(writer.created).toEqual([]);
+  });
+
+  it('forgets a deleted pool', async () => {
+    const { writer, reconciler } = setup(undefined);
+    expect(await reconciler.reconcile('shop/gone')).toEqual({});
+    expect(writer.statuses).toEqual([]);
+  });
+});

@@ -1,0 +1,95 @@
+// One reconcile of one pool: observe (caches) -> plan (pure) -> apply (writes) -> status (only when changed).
+import type { V1Pod } from '@kubernetes/client-node';
+import { defaultReplicas, type Pool } from '../api/pool.ts';
+import { InvalidSpecError, TransientError } from '../errors.ts';
+import { FIELD_MANAGERS, keyOf, REASONS, splitKey } from '../metadata.ts';
+import { desiredPod } from '../resources/pod.ts';
+import { computeStatus, statusChanged } from '../status/status.ts';
+import { applyPlan } from './apply.ts';
+import type { Expectations } from './expectations.ts';
+import { plan } from './plan.ts';
+import type { ClusterWriter, EventSink } from './ports.ts';
+import type { BusyMap } from './ranking.ts';
+
+export interface ReconcilerDeps {
+  pools: { get(namespace: string, name: string): Pool | undefined };
+  /** The pool's own pods (controller owner reference = the pool), terminating ones included. */
+  podsOf(pool: Pool): V1Pod[];
+  /** Unacknowledged messages per pod, when the broker's HTTP API is configured for the pool. */
+  busyOf?(pool: Pool): BusyMap | undefined;
+  writer: ClusterWriter;
+  events: EventSink;
+  expectations: Expectations;
+  now(): Date;
+}
+
+export interface ReconcileResult {
+  /** Reconcile again after this long (used for invalid specs instead of a hot retry). */
+  requeueAfterMs?: number;
+}
+
+/** How soon an unusable spec is tried again (quota or admission policy may change meanwhile). */
+export const INVALID_SPEC_RETRY_MS = 5 * 60_000;
+
+export class Reconciler {
+  private readonly deps: ReconcilerDeps;
+
+  constructor(deps: ReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const { deps } = this;
+    const pool = deps.pools.get(namespace, name);
+    if (!pool) {
+      deps.expectations.delete(key); // deleted: garbage collection removes the pods
+      return {};
+    }
+    if (pool.metadata.deletionTimestamp) return {};
+    if (pool.spec.replicas === undefined) return this.defaultReplicas(pool);
+
+    const { pod, templateHash } = desiredPod(pool);
+    const pods = deps.podsOf(pool);
+    const { invalidSpec, failure: applyFailure } = await this.planAndApply(pool, pool.spec.replicas, pod, templateHash, pods);
+    let failure = applyFailure;
+    const status = computeStatus({ pool, pods, templateHash, invalidSpec, now: deps.now() });
+    if (statusChanged(pool, status)) {
+      try {
+        await deps.writer.applyStatus(pool, status);
+      } catch (err) {
+        failure ??= new TransientError(`write status of ${key}`, { cause: err });
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return invalidSpec !== undefined ? { requeueAfterMs: INVALID_SPEC_RETRY_MS } : {};
+  }
+
+  /** Plans and applies unless earlier writes are still unobserved; sorts out the two error kinds. */
+  private async planAndApply(
+    pool: Pool, replicas: number, pod: V1Pod, templateHash: string, pods: V1Pod[],
+  ): Promise<{ invalidSpec?: string; failure?: Error }> {
+    const { deps } = this;
+    if (!deps.expectations.satisfied(keyOf(pool.metadata.namespace, pool.metadata.name))) return {};
+    const planned = plan({ replicas, templateHash, pods, busy: deps.busyOf?.(pool) });
+    try {
+      await applyPlan(pool, pod, planned, deps);
+      return {};
+    } catch (err) {
+      if (err instanceof InvalidSpecError) return { invalidSpec: err.message };
+      return { failure: err instanceof Error ? err : new TransientError('apply failed', { cause: err }) };
+    }
+  }
+
+  /** spec.replicas is absent: write the default through the scale subresource; the update brings us back. */
+  private async defaultReplicas(pool: Pool): Promise<ReconcileResult> {
+    const replicas = defaultReplicas(pool);
+    try {
+      await this.deps.writer.setReplicas(pool, replicas, FIELD_MANAGERS.operator);
+    } catch (err) {
+      throw new TransientError(`default spec.replicas of ${pool.metadata.name}`, { cause: err });
+    }
+    this.deps.events.emit(pool, 'Normal', REASONS.replicasDefaulted, `spec.replicas was not set; set it to ${replicas}`);
+    return {};
+  }
+}

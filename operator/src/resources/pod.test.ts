@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { ENV } from '../../../consumer-image/src/contract.ts';
+import { makePool } from '../testing/fixtures.ts';
+import { canonicalJson } from './hash.ts';
+import { desiredPod, templateHashOf } from './pod.ts';
+
+const envOf = (pool = makePool()) => desiredPod(pool).pod.spec?.containers[0]?.env ?? [];
+
+describe('desiredPod', () => {
+  it('is owned by the pool, named after it and labelled for selection', () => {
+    const { pod, templateHash } = desiredPod(makePool());
+    expect(pod.metadata?.generateName).toBe('orders-');
+    expect(pod.metadata?.namespace).toBe('shop');
+    expect(pod.metadata?.ownerReferences).toEqual([
+      { apiVersion: 'hare.dev/v1alpha1', kind: 'ConsumerPool', name: 'orders', uid: 'uid-orders', controller: true, blockOwnerDeletion: true },
+    ]);
+    expect(pod.metadata?.labels).toMatchObject({
+      'hare.dev/pool': 'orders',
+      'hare.dev/template-hash': templateHash,
+      'app.kubernetes.io/name': 'hare-consumer',
+      'app.kubernetes.io/instance': 'orders',
+      'app.kubernetes.io/managed-by': 'hare-operator',
+    });
+    expect(templateHashOf(pod)).toBe(templateHash);
+  });
+
+  it('passes the pool through the pod contract env, the broker URI as a secret reference', () => {
+    const env = envOf(makePool({ queue: { exchange: 'shop' } }));
+    const value = (name: string) => env.find((e) => e.name === name);
+    expect(value(ENV.module)?.value).toBe('orders');
+    expect(value(ENV.queue)?.value).toBe('orders');
+    expect(value(ENV.exchange)?.value).toBe('shop');
+    expect(value(ENV.routingKey)?.value).toBe('orders');
+    expect(value(ENV.prefetch)?.value).toBe('10');
+    expect(value(ENV.retryDelaysMs)?.value).toBe('1000,5000,30000');
+    expect(value(ENV.brokerUri)).toEqual({ name: ENV.brokerUri, valueFrom: { secretKeyRef: { name: 'rabbitmq', key: 'uri' } } });
+    expect(value(ENV.podName)?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.name');
+    expect(env.some((e) => e.value?.includes('amqp://'))).toBe(false);
+    expect(envOf().some((e) => e.name === ENV.exchange)).toBe(false); // no exchange, no variable
+  });
+
+  it('drains through preStop with a grace period of the drain timeout plus margin', () => {
+    const { pod } = desiredPod(makePool({ drain: { timeoutSeconds: 120 } }));
+    const c = pod.spec?.containers[0];
+    expect(c?.lifecycle?.preStop?.httpGet).toEqual({ path: '/drain', port: 'http' });
+    expect(pod.spec?.terminationGracePeriodSeconds).toBe(135);
+    expect(c?.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(c?.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(c?.livenessProbe?.httpGet?.path).toBe('/healthz');
+  });
+
+  it('runs with the restricted security profile', () => {
+    const { pod } = desiredPod(makePool());
+    expect(pod.spec?.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.spec?.containers[0]?.securityContext).toEqual({
+      allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.spec?.automountServiceAccountToken).toBe(false);
+  });
+
+  it('merges template overrides beneath the operator labels', () => {
+    const pool = makePool({
+      template: {
+        metadata: { labels: { team: 'shop', 'app.kubernetes.io/name': 'mine' }, annotations: { note: 'x' } },
+        spec: {
+          resources: { limits: { cpu: '500m' } },
+          env: [{ name: 'LOG', value: 'debug' }],
+          nodeSelector: { disk: 'ssd' },
+          tolerations: [{ key: 'k', operator: 'Exists' }],
+          serviceAccountName: 'consumer',
+          priorityClassName: 'high',
+          imagePullSecrets: [{ name: 'regcred' }],
+        },
+      },
+    });
+    const { pod } = desiredPod(pool);
+    expect(pod.metadata?.labels?.team).toBe('shop');
+    expect(pod.metadata?.labels?.['app.kubernetes.io/name']).toBe('hare-consumer');
+    expect(pod.metadata?.annotations).toEqual({ note: 'x' });
+    expect(pod.spec).toMatchObject({ nodeSelector: { disk: 'ssd' }, serviceAccountName: 'consumer', priorityClassName: 'high', automountServiceAccountToken: true });
+    expect(pod.spec?.containers[0]?.resources).toEqual({ limits: { cpu: '500m' } });
+    expect(pod.spec?.containers[0]?.env?.at(-1)).toEqual({ name: 'LOG', value: 'debug' });
+  });
+
+  it('is deterministic, and the template hash follows only what changes the pod', () => {
+    const a = desiredPod(makePool());
+    const b = desiredPod(makePool());
+    expect(JSON.stringify(a.pod)).toBe(JSON.stringify(b.pod));
+    expect(desiredPod(makePool({ replicas: 7 })).templateHash).toBe(a.templateHash);
+    expect(desiredPod(makePool({ image: 'registry.example/shop/consumers:1.5.0' })).templateHash).not.toBe(a.templateHash);
+    expect(desiredPod(makePool({ template: { spec: { env: [{ name: 'A', value: '1' }] } } })).templateHash).not.toBe(a.templateHash);
+    // label order in the pool does not matter
+    const x = desiredPod(makePool({ template: { metadata: { labels: { a: '1', b: '2' } } } }));
+    const y = desiredPod(makePool({ template: { metadata: { labels: { b: '2', a: '1' } } } }));
+    expect(canonicalJson(x.pod)).toBe(canonicalJson(y.pod));
+    expect(JSON.stringify(x.pod)).toBe(JSON.stringify(y.pod));
+  });
+});
