@@ -1,0 +1,115 @@
+// The API a consumer module sees: the message, the context and the result helpers (self-contained, no imports).
+//
+// A module exports `consume(message, context)`:
+//   - return normally (or resolve)          -> the message is acknowledged;
+//   - throw (or reject), or return retry()  -> it is retried through <queue>.delay.<ms>, then dead-lettered;
+//   - return reject(reason)                 -> it goes to <queue>.dead at once.
+
+/** AMQP basic properties of a delivered message (only the ones that were set). */
+export interface MessageProperties {
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly messageId?: string;
+  readonly correlationId?: string;
+  readonly replyTo?: string;
+  readonly type?: string;
+  readonly appId?: string;
+  readonly userId?: string;
+  /** Seconds since the epoch, as AMQP carries it. */
+  readonly timestamp?: number;
+  readonly priority?: number;
+  readonly deliveryMode?: number;
+  readonly expiration?: string;
+}
+
+/** A delivered message. `body` is the parsed JSON for a JSON content type, else the raw bytes. */
+export interface HareMessage<Body = unknown> {
+  readonly body: Body;
+  /** The raw bytes, whatever the content type. */
+  readonly content: Buffer;
+  readonly headers: Readonly<Record<string, unknown>>;
+  readonly properties: MessageProperties;
+  /** Retries so far: 0 on the first delivery (the `retry_count` header, HareMq's name). */
+  readonly retryCount: number;
+  /** The broker redelivered it (a consumer before this one did not acknowledge it). */
+  readonly redelivered: boolean;
+  readonly exchange: string;
+  readonly routingKey: string;
+}
+
+/** Options of context.publish. */
+export interface PublishOptions {
+  readonly contentType?: string;
+  readonly messageId?: string;
+  readonly correlationId?: string;
+  readonly headers?: Readonly<Record<string, unknown>>;
+  readonly type?: string;
+  /** Default true (delivery mode 2). */
+  readonly persistent?: boolean;
+}
+
+/** Structured logger (pino-compatible) already bound to pod, pool, queue and module. */
+export interface ModuleLogger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** What the runtime passes beside each message. */
+export interface ConsumeContext {
+  readonly queue: string;
+  readonly module: string;
+  readonly podName: string;
+  readonly pool: string | undefined;
+  readonly logger: ModuleLogger;
+  /** Aborted when the drain timeout passes: stop early, the message will be redelivered elsewhere. */
+  readonly signal: AbortSignal;
+  /**
+   * Publishes with publisher confirms and `mandatory`: resolves once the broker has taken the message,
+   * rejects if it was nacked, unroutable or the channel closed. An object body is sent as JSON.
+   */
+  publish(exchange: string, routingKey: string, body: Buffer | string | object, options?: PublishOptions): Promise<void>;
+  /** Same as the exported retry(). */
+  retry(reason?: string): RetryResult;
+  /** Same as the exported reject(). */
+  reject(reason: string): RejectResult;
+}
+
+/** Brand of result values; Symbol.for so that two copies of this file agree. */
+export const RESULT_BRAND: unique symbol = Symbol.for('hare-operator.consume-result');
+
+export interface RetryResult {
+  readonly [RESULT_BRAND]: 'retry';
+  readonly reason: string | undefined;
+}
+
+export interface RejectResult {
+  readonly [RESULT_BRAND]: 'reject';
+  readonly reason: string;
+}
+
+export type ConsumeResult = RetryResult | RejectResult;
+
+/** The function a module exports as `consume`. */
+export type ConsumeFn<Body = unknown> = (
+  message: HareMessage<Body>,
+  context: ConsumeContext,
+) => ConsumeResult | void | Promise<ConsumeResult | void>;
+
+/** Retry later through the delay cascade (the same as throwing). */
+export function retry(reason?: string): RetryResult {
+  return { [RESULT_BRAND]: 'retry', reason };
+}
+
+/** Dead-letter now: the message goes to <queue>.dead without further retries. */
+export function reject(reason: string): RejectResult {
+  return { [RESULT_BRAND]: 'reject', reason };
+}
+
+/** The result a handler's return value stands for; anything unbranded means ack. */
+export function resultKind(value: unknown): 'ack' | 'retry' | 'reject' {
+  if (typeof value !== 'object' || value === null || !(RESULT_BRAND in value)) return 'ack';
+  const kind = (value)[RESULT_BRAND];
+  return kind === 'retry' || kind === 'reject' ? kind : 'ack';
+}

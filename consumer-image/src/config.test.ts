@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from './config.ts';
+import type { Env } from './config.ts';
+
+const base: Env = {
+  HARE_MODULE: 'orders',
+  HARE_BROKER_URI: 'amqp://app:s3cret-pass@rabbit:5672/vh',
+  HARE_QUEUE: 'orders',
+};
+
+function ok(env: Env) {
+  const r = parseConfig(env, 'host-1');
+  if (!r.ok) throw new Error(`expected ok, got ${r.errors.join('; ')}`);
+  return r.config;
+}
+
+function errors(env: Env): string[] {
+  const r = parseConfig(env, 'host-1');
+  if (r.ok) throw new Error('expected errors');
+  return r.errors;
+}
+
+describe('parseConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = ok(base);
+    expect(c).toMatchObject({
+      module: 'orders',
+      modulesDir: '/app/modules',
+      queue: 'orders',
+      exchange: undefined,
+      routingKey: 'orders',
+      prefetch: 1,
+      queueType: 'classic',
+      retryLimit: 15,
+      retryDelaysMs: [10000],
+      drainTimeoutMs: 30000,
+      podName: 'host-1',
+      httpPort: 8080,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable the operator sets', () => {
+    const c = ok({
+      ...base,
+      HARE_EXCHANGE: 'shop',
+      HARE_ROUTING_KEY: 'orders.created',
+      HARE_PREFETCH: '25',
+      HARE_QUEUE_TYPE: 'quorum',
+      HARE_RETRY_LIMIT: '0',
+      HARE_RETRY_DELAYS_MS: '30000, 1000,5000',
+      HARE_DRAIN_TIMEOUT_SECONDS: '2.5',
+      HARE_POD_NAME: 'orders-x7k2p',
+      HARE_POD_NAMESPACE: 'shop',
+      HARE_POOL: 'orders',
+      HARE_HTTP_PORT: '9090',
+      HARE_MODULES_DIR: '/srv/mods',
+      HARE_LOG_LEVEL: 'debug',
+    });
+    expect(c).toMatchObject({
+      exchange: 'shop',
+      routingKey: 'orders.created',
+      prefetch: 25,
+      queueType: 'quorum',
+      retryLimit: 0,
+      retryDelaysMs: [1000, 5000, 30000],
+      drainTimeoutMs: 2500,
+      podName: 'orders-x7k2p',
+      podNamespace: 'shop',
+      pool: 'orders',
+      httpPort: 9090,
+      modulesDir: '/srv/mods',
+      logLevel: 'debug',
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    const c = ok({ ...base, HARE_EXCHANGE: '', HARE_ROUTING_KEY: '  ', HARE_PREFETCH: '' });
+    expect(c.exchange).toBeUndefined();
+    expect(c.routingKey).toBe('orders');
+    expect(c.prefetch).toBe(1);
+  });
+
+  it('names every missing required variable', () => {
+    const e = errors({});
+    expect(e).toEqual(expect.arrayContaining(['HARE_MODULE: is required', 'HARE_BROKER_URI: is required', 'HARE_QUEUE: is required']));
+  });
+
+  it.each([
+    ['HARE_PREFETCH', '0'],
+    ['HARE_PREFETCH', '65536'],
+    ['HARE_PREFETCH', '1.5'],
+    ['HARE_PREFETCH', 'ten'],
+    ['HARE_RETRY_LIMIT', '-1'],
+    ['HARE_QUEUE_TYPE', 'stream'],
+    ['HARE_RETRY_DELAYS_MS', '1000,,5000'],
+    ['HARE_RETRY_DELAYS_MS', '0'],
+    ['HARE_RETRY_DELAYS_MS', '4294967296'],
+    ['HARE_DRAIN_TIMEOUT_SECONDS', '-3'],
+    ['HARE_DRAIN_TIMEOUT_SECONDS', 'soon'],
+    ['HARE_HTTP_PORT', '70000'],
+    ['HARE_LOG_LEVEL', 'loud'],
+    ['HARE_QUEUE', 'amq.orders'],
+    ['HARE_QUEUE', 'my orders'],
+    ['HARE_MODULE', '../etc/passwd'],
+    ['HARE_MODULE', '/abs/path'],
+  ])('rejects %s=%s with an error naming the variable', (name, value) => {
+    const e = errors({ ...base, [name]: value });
+    expect(e).toHaveLength(1);
+    expect(e[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('accepts scoped package names as modules', () => {
+    expect(ok({ ...base, HARE_MODULE: '@acme/billing-consumer' }).module).toBe('@acme/billing-consumer');
+  });
+
+  it('rejects non-AMQP broker URIs without echoing them', () => {
+    for (const uri of ['http://u:topsecret@h/', 'not a uri topsecret', 'amqp://u:topsecret@/']) {
+      const e = errors({ ...base, HARE_BROKER_URI: uri });
+      expect(e[0]).toMatch(/^HARE_BROKER_URI: /);
+      expect(e.join('\n')).not.toContain('topsecret');
+    }
+  });
+
+  it('rejects a queue whose delay queue names would exceed 255 bytes', () => {
+    const e = errors({ ...base, HARE_QUEUE: 'q'.repeat(245), HARE_RETRY_DELAYS_MS: '86400000' });
+    expect(e[0]).toMatch(/^HARE_QUEUE: is too long/);
+  });
+});

@@ -1,0 +1,64 @@
+// Prometheus metrics of the runtime (prom-client, own registry); label values never carry credentials.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type HandlerOutcome = 'ack' | 'retry' | 'reject';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly received: Counter;
+  readonly acked: Counter;
+  readonly retried: Counter;
+  readonly deadLettered: Counter<'cause'>;
+  /** Republish failed: the original was nacked back to the queue (nothing lost, it comes again). */
+  readonly requeued: Counter;
+  /** An ack or nack could not be sent (channel gone): the broker redelivers the message. */
+  readonly settleFailed: Counter;
+  readonly handlerDuration: Histogram<'outcome'>;
+  readonly inFlight: Gauge;
+  readonly connected: Gauge;
+  readonly ready: Gauge;
+  readonly reconnects: Counter;
+  readonly topologyErrors: Counter;
+  readonly drains: Counter;
+  readonly drainDuration: Histogram;
+  readonly drainAbandoned: Counter;
+}
+
+/** Creates the metrics in a fresh registry; labels pool/queue/module apply to every series. */
+export function createMetrics(labels: Readonly<Record<string, string>>): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const counter = <L extends string = never>(name: string, help: string, labelNames: L[] = []): Counter<L> =>
+    new Counter({ name: `hare_consumer_${name}`, help, labelNames, registers });
+  return {
+    registry,
+    received: counter('messages_received_total', 'Messages delivered to this consumer.'),
+    acked: counter('messages_acked_total', 'Messages acknowledged after being handled or safely handed on.'),
+    retried: counter('messages_retried_total', 'Messages republished (confirmed) to a delay queue.'),
+    deadLettered: counter('messages_dead_lettered_total', 'Messages republished (confirmed) to the dead queue.', ['cause']),
+    requeued: counter('messages_requeued_total', 'Messages nacked back to the queue because the republish failed.'),
+    settleFailed: counter('settle_failures_total', 'Acks or nacks that could not be sent; the broker redelivers those messages.'),
+    handlerDuration: new Histogram({
+      name: 'hare_consumer_handler_duration_seconds',
+      help: 'Time spent in the module handler, by outcome.',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    inFlight: new Gauge({ name: 'hare_consumer_messages_in_flight', help: 'Messages being handled now.', registers }),
+    connected: new Gauge({ name: 'hare_consumer_connected', help: '1 while connected to the broker.', registers }),
+    ready: new Gauge({ name: 'hare_consumer_ready', help: '1 while consuming and not draining.', registers }),
+    reconnects: counter('reconnects_total', 'Reconnect attempts scheduled after a broker or network failure.'),
+    topologyErrors: counter('topology_errors_total', 'Declarations the broker refused (e.g. inequivalent queue arguments).'),
+    drains: counter('drains_total', 'Drains started (preStop /drain or SIGTERM).'),
+    drainDuration: new Histogram({
+      name: 'hare_consumer_drain_duration_seconds',
+      help: 'Time from drain start to the consumer being closed.',
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    }),
+    drainAbandoned: counter('drain_abandoned_messages_total', 'Messages still unfinished at the drain timeout, left to broker redelivery.'),
+  };
+}

@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ModuleLoadError, ModuleNotFoundError, loadModule, resolveInDir } from './module-loader.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'hare-modules-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const write = (path: string, text: string): void => {
+  mkdirSync(join(dir, path, '..'), { recursive: true });
+  writeFileSync(join(dir, path), text);
+};
+
+write('plain.mjs', 'export function consume() { return "plain"; }');
+write('typed.ts', 'export const consume = (m: unknown): string => "typed";');
+write('folder/index.js', 'export default function (m) { return "folder"; }');
+write('pkg/package.json', JSON.stringify({ main: 'lib/entry.mjs' }));
+write('pkg/lib/entry.mjs', 'export default { consume: () => "pkg" };');
+write('noexport.mjs', 'export const other = 1;');
+write('broken.mjs', 'export function consume( {');
+
+describe('resolveInDir', () => {
+  it('finds files by extension and folders by package.json main or index', () => {
+    expect(resolveInDir(dir, 'plain')).toBe(join(dir, 'plain.mjs'));
+    expect(resolveInDir(dir, 'plain.mjs')).toBe(join(dir, 'plain.mjs'));
+    expect(resolveInDir(dir, 'folder')).toBe(join(dir, 'folder/index.js'));
+    expect(resolveInDir(dir, 'pkg')).toBe(join(dir, 'pkg/lib/entry.mjs'));
+    expect(resolveInDir(dir, 'absent')).toBeUndefined();
+  });
+});
+
+describe('loadModule', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['typed', 'typed'],
+    ['folder', 'folder'],
+    ['pkg', 'pkg'],
+  ])('loads %s and finds its consume()', async (name, expected) => {
+    const m = await loadModule(name, dir);
+    expect(await m.consume({} as never, {} as never)).toBe(expected);
+  });
+
+  it('falls back to installed packages', async () => {
+    const m = await loadModule('amqplib', dir).catch((e: unknown) => e);
+    expect(m).toBeInstanceOf(ModuleLoadError); // found, but it has no consume()
+    expect((m as Error).message).toMatch(/does not export a consume/);
+  });
+
+  it('says where it looked when the module is missing', async () => {
+    const err = await loadModule('nowhere', dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModuleNotFoundError);
+    expect((err as Error).message).toContain(join(dir, 'nowhere'));
+    expect((err as Error).message).toContain("no installed package 'nowhere'");
+  });
+
+  it('reports a module without consume and a module that does not load', async () => {
+    await expect(loadModule('noexport', dir)).rejects.toThrow(/does not export a consume/);
+    await expect(loadModule('broken', dir)).rejects.toBeInstanceOf(ModuleLoadError);
+  });
+});

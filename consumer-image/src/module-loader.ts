@@ -1,0 +1,82 @@
+// Finding and loading the consumer module: <modulesDir>/<name> (file or folder), else an installed package.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ConsumeFn } from './api.ts';
+
+/** Extensions tried for `<dir>/<name>` and `<dir>/<name>/index`. */
+export const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts'] as const;
+
+export class ModuleNotFoundError extends Error {
+  override readonly name = 'ModuleNotFoundError';
+}
+
+/** The module was found but failed to load or does not export consume(). */
+export class ModuleLoadError extends Error {
+  override readonly name = 'ModuleLoadError';
+}
+
+export interface LoadedModule {
+  readonly consume: ConsumeFn;
+  /** The file or package it came from. */
+  readonly source: string;
+}
+
+/** The file that `<dir>/<name>` stands for, or undefined. A folder uses package.json "main", else index.*. */
+export function resolveInDir(dir: string, name: string): string | undefined {
+  const base = join(dir, name);
+  if (isDir(base)) {
+    const main = packageMain(base);
+    if (main !== undefined) return firstFile([join(base, main), ...MODULE_EXTENSIONS.map((e) => join(base, main + e))]);
+    return firstFile(MODULE_EXTENSIONS.map((e) => join(base, `index${e}`)));
+  }
+  return firstFile([base, ...MODULE_EXTENSIONS.map((e) => base + e)]);
+}
+
+/** Loads the module named `name`: from `dir` first, then as a package resolvable from the runtime. */
+export async function loadModule(name: string, dir: string): Promise<LoadedModule> {
+  const file = resolveInDir(dir, name);
+  let specifier: string;
+  if (file !== undefined) specifier = pathToFileURL(file).href;
+  else {
+    try {
+      specifier = import.meta.resolve(name);
+    } catch {
+      throw new ModuleNotFoundError(
+        `consumer module '${name}' not found: no ${join(dir, name)}{${MODULE_EXTENSIONS.join(',')}} file, ` +
+          `no ${join(dir, name)}/ folder with package.json "main" or index.*, and no installed package '${name}'`,
+      );
+    }
+  }
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(specifier)) as Record<string, unknown>;
+  } catch (cause) {
+    throw new ModuleLoadError(`consumer module '${name}' (${specifier}) failed to load`, { cause });
+  }
+  return { consume: consumeOf(name, loaded), source: file ?? name };
+}
+
+/** `export function consume`, `export default function`, or `export default { consume }`. */
+function consumeOf(name: string, exports: Record<string, unknown>): ConsumeFn {
+  const def = exports.default;
+  const candidates = [exports.consume, def, (def as { consume?: unknown } | undefined)?.consume];
+  const fn = candidates.find((c) => typeof c === 'function');
+  if (fn === undefined) throw new ModuleLoadError(`consumer module '${name}' does not export a consume(message, context) function`);
+  return fn as ConsumeFn;
+}
+
+function packageMain(dir: string): string | undefined {
+  const file = join(dir, 'package.json');
+  if (!existsSync(file)) return undefined;
+  const main = (JSON.parse(readFileSync(file, 'utf8')) as { main?: unknown }).main;
+  return typeof main === 'string' && main !== '' ? main : undefined;
+}
+
+function firstFile(candidates: string[]): string | undefined {
+  return candidates.find((c) => existsSync(c) && statSync(c).isFile());
+}
+
+function isDir(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}

@@ -1,0 +1,117 @@
+// Handling one delivery: run the module, route the outcome, hand the message on with a confirmed publish,
+// and only then settle it. No path acks a message that was not handled or safely handed on.
+import type { ConsumeMessage, Options } from 'amqplib';
+import { resultKind } from './api.ts';
+import type { ConsumeContext, ConsumeFn, RejectResult, RetryResult } from './api.ts';
+import { sleep } from './backoff.ts';
+import { propertiesOf, retryCountOf, toMessage } from './decode.ts';
+import type { Logger } from './logger.ts';
+import type { HandlerOutcome, Metrics } from './metrics.ts';
+import { PublishError } from './publisher.ts';
+import type { Redactor } from './redact.ts';
+import { republishOptions, routeFor } from './routing.ts';
+import type { Outcome, RetryPolicy, Route } from './routing.ts';
+
+/** The channel a delivery came on (acks must go back on it). */
+export interface SettleChannel {
+  ack(message: ConsumeMessage): void;
+  nack(message: ConsumeMessage, allUpTo?: boolean, requeue?: boolean): void;
+}
+
+export interface Republisher {
+  publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void>;
+}
+
+export interface ProcessorDeps {
+  readonly consume: ConsumeFn;
+  readonly policy: RetryPolicy;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly redact: Redactor;
+  /** Pause before nacking a message whose republish failed, so a broken topology is not a hot loop. */
+  readonly requeuePauseMs: number;
+  /** Aborted at the drain timeout: unfinished messages are abandoned, never settled afterwards. */
+  readonly abandoned: AbortSignal;
+}
+
+export type Processor = (delivery: ConsumeMessage, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void>;
+
+/** The delivery handler; its promise never rejects. `onUnroutable` is told when a republish found no queue. */
+export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = () => undefined): Processor {
+  const { metrics, logger } = deps;
+  const durations = {
+    ack: metrics.handlerDuration.labels({ outcome: 'ack' }),
+    retry: metrics.handlerDuration.labels({ outcome: 'retry' }),
+    reject: metrics.handlerDuration.labels({ outcome: 'reject' }),
+  } satisfies Record<HandlerOutcome, unknown>;
+  const settle = (what: 'ack' | 'nack', delivery: ConsumeMessage, channel: SettleChannel): boolean => {
+    try {
+      if (what === 'ack') channel.ack(delivery);
+      else channel.nack(delivery, false, true);
+      return true;
+    } catch (err) {
+      metrics.settleFailed.inc();
+      logger.warn({ err, messageId: delivery.properties.messageId as unknown }, `could not ${what} (channel closed); the broker will redeliver the message`);
+      return false;
+    }
+  };
+
+  return async (delivery, channel, publisher, context) => {
+    metrics.received.inc();
+    const started = performance.now();
+    const outcome = await run(deps.consume, delivery, context, deps.redact);
+    durations[outcome.kind].observe((performance.now() - started) / 1000);
+    const headers = (delivery.properties.headers) ?? {};
+    const route = routeFor(outcome, retryCountOf(headers), deps.policy);
+    if (deps.abandoned.aborted) return; // counted as abandoned; the broker redelivers it
+    if (route.action === 'ack') {
+      if (settle('ack', delivery, channel)) metrics.acked.inc();
+      return;
+    }
+    const log = { messageId: delivery.properties.messageId as unknown, retryCount: retryCountOf(headers), to: route.queue, reason: route.action === 'dead' ? route.reason : (outcome as { reason: string }).reason };
+    try {
+      await publisher.publish('', route.queue, delivery.content, republishOptions(propertiesOf(delivery.properties), headers, route));
+    } catch (err) {
+      metrics.requeued.inc();
+      logger.error({ ...log, err }, 'could not hand the message on; returning it to the queue');
+      if (err instanceof PublishError && err.unroutable) onUnroutable();
+      await sleep(deps.requeuePauseMs);
+      settle('nack', delivery, channel);
+      return;
+    }
+    count(metrics, route);
+    logger.warn(log, route.action === 'delay' ? `handler failed; retry in ${route.delayMs} ms` : 'message dead-lettered');
+    if (settle('ack', delivery, channel)) metrics.acked.inc();
+  };
+}
+
+async function run(consume: ConsumeFn, delivery: ConsumeMessage, context: ConsumeContext, redact: Redactor): Promise<Outcome> {
+  let message;
+  try {
+    message = toMessage(delivery);
+  } catch (err) {
+    return { kind: 'reject', reason: redact(errorText(err)), cause: 'undecodable' };
+  }
+  try {
+    const result = await consume(message, context);
+    switch (resultKind(result)) {
+      case 'ack':
+        return { kind: 'ack' };
+      case 'retry':
+        return { kind: 'retry', reason: (result as RetryResult).reason ?? 'the handler asked for a retry' };
+      case 'reject':
+        return { kind: 'reject', reason: (result as RejectResult).reason, cause: 'rejected' };
+    }
+  } catch (err) {
+    return { kind: 'retry', reason: redact(errorText(err)) };
+  }
+}
+
+function count(metrics: Metrics, route: Exclude<Route, { action: 'ack' }>): void {
+  if (route.action === 'delay') metrics.retried.inc();
+  else metrics.deadLettered.inc({ cause: route.cause });
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

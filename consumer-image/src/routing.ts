@@ -1,0 +1,81 @@
+// Retry routing math: where a handled message goes (ack, a delay queue, the dead queue) and with which properties.
+import type { Options } from 'amqplib';
+import type { MessageProperties } from './api.ts';
+import { RETRY_HEADER } from './contract.ts';
+
+/** What the handler's run amounted to. */
+export type Outcome =
+  | { readonly kind: 'ack' }
+  | { readonly kind: 'retry'; readonly reason: string }
+  | { readonly kind: 'reject'; readonly reason: string; readonly cause: 'rejected' | 'undecodable' };
+
+export type DeadCause = 'rejected' | 'undecodable' | 'retry-limit';
+
+/** Where the message goes next. Republished copies carry `retryCount` in the retry header. */
+export type Route =
+  | { readonly action: 'ack' }
+  | { readonly action: 'delay'; readonly queue: string; readonly delayMs: number; readonly retryCount: number }
+  | { readonly action: 'dead'; readonly queue: string; readonly retryCount: number; readonly cause: DeadCause; readonly reason: string };
+
+export interface RetryPolicy {
+  readonly queue: string;
+  readonly retryLimit: number;
+  /** Sorted ascending, non-empty. */
+  readonly retryDelaysMs: readonly number[];
+}
+
+/** Header names the runtime adds to dead-lettered messages. */
+export const DEAD_HEADERS = { cause: 'x-hare-dead-cause', reason: 'x-hare-dead-reason' } as const;
+const MAX_REASON_LENGTH = 1000;
+
+export const delayQueueName = (queue: string, delayMs: number): string => `${queue}.delay.${delayMs}`;
+export const deadQueueName = (queue: string): string => `${queue}.dead`;
+
+/** The delay before retry number retryCount+1: HareMq's cascade, the last value repeating. */
+export function delayFor(retryCount: number, delaysMs: readonly number[]): number {
+  const last = delaysMs.length - 1;
+  if (last < 0) throw new RangeError('retry delays must not be empty');
+  return delaysMs[Math.min(Math.max(retryCount, 0), last)]!;
+}
+
+/** The distinct delays, one delay queue each. */
+export function delayQueueDelays(delaysMs: readonly number[]): number[] {
+  return [...new Set(delaysMs)].sort((a, b) => a - b);
+}
+
+/** Routes an outcome: a message delivered retryLimit+1 times and failing again goes to the dead queue. */
+export function routeFor(outcome: Outcome, retryCount: number, policy: RetryPolicy): Route {
+  switch (outcome.kind) {
+    case 'ack':
+      return { action: 'ack' };
+    case 'reject':
+      return { action: 'dead', queue: deadQueueName(policy.queue), retryCount, cause: outcome.cause, reason: outcome.reason };
+    case 'retry': {
+      if (retryCount >= policy.retryLimit) {
+        const reason = `retry limit ${policy.retryLimit} reached: ${outcome.reason}`;
+        return { action: 'dead', queue: deadQueueName(policy.queue), retryCount, cause: 'retry-limit', reason };
+      }
+      const delayMs = delayFor(retryCount, policy.retryDelaysMs);
+      return { action: 'delay', queue: delayQueueName(policy.queue, delayMs), delayMs, retryCount: retryCount + 1 };
+    }
+  }
+}
+
+/**
+ * Publish options for the republished copy: the original properties and headers, the new retry count,
+ * persistent. Dropped: expiration (a per-message TTL would silently drop it from the dead queue) and
+ * user-id (the broker refuses a user-id that is not the publishing connection's user).
+ */
+export function republishOptions(
+  props: MessageProperties,
+  headers: Readonly<Record<string, unknown>>,
+  route: Exclude<Route, { action: 'ack' }>,
+): Options.Publish {
+  const out: Record<string, unknown> = { ...headers, [RETRY_HEADER]: route.retryCount };
+  if (route.action === 'dead') {
+    out[DEAD_HEADERS.cause] = route.cause;
+    out[DEAD_HEADERS.reason] = route.reason.slice(0, MAX_REASON_LENGTH);
+  }
+  const { expiration: _expiration, userId: _userId, deliveryMode: _mode, ...kept } = props;
+  return { ...kept, headers: out, persistent: true };
+}

@@ -1,0 +1,90 @@
+// One broker session: connection (named after the pod), topology, confirm publishers and the consumer.
+import { connect } from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
+import type { ConsumeContext } from './api.ts';
+import type { RuntimeConfig } from './config.ts';
+import type { InFlight } from './inflight.ts';
+import type { Logger } from './logger.ts';
+import type { Processor, Republisher } from './processor.ts';
+import { ConfirmPublisher } from './publisher.ts';
+import { declareTopology } from './topology.ts';
+import type { TopologyPlan } from './topology.ts';
+
+export interface SessionDeps {
+  readonly config: RuntimeConfig;
+  readonly plan: TopologyPlan;
+  readonly inflight: InFlight;
+  readonly logger: Logger;
+  /** A processor whose unroutable republishes call back (to re-declare the topology). */
+  readonly makeProcessor: (onUnroutable: () => void) => Processor;
+  readonly makeContext: (publisher: Republisher) => ConsumeContext;
+}
+
+export interface Session {
+  /** Resolves with the reason once the connection, the consuming channel or the consumer is gone. */
+  readonly lost: Promise<Error>;
+  /** basic.cancel: no new deliveries; those already sent (even before cancel-ok) are still handled. */
+  cancel(): Promise<void>;
+  /** Closes the channels and the connection; unacked messages return to the queue. */
+  close(): Promise<void>;
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+const REDECLARE_MIN_INTERVAL_MS = 5_000;
+
+/** Connects, declares, starts consuming; on any failure the connection is closed and the error thrown. */
+export async function openSession(deps: SessionDeps): Promise<Session> {
+  const { config, logger } = deps;
+  const connection = await connect(config.brokerUri, {
+    clientProperties: { connection_name: config.podName, product: 'hare-operator consumer runtime' },
+    timeout: CONNECT_TIMEOUT_MS,
+  });
+  let markLost: (reason: Error) => void = () => undefined;
+  const lost = new Promise<Error>((resolve) => (markLost = resolve));
+  connection.on('error', () => undefined); // the close event carries the reason
+  connection.on('close', (err?: Error) => markLost(err ?? new Error('connection closed by the broker')));
+  connection.on('blocked', (reason: string) => logger.warn({ reason }, 'broker blocked the connection (resource alarm)'));
+  connection.on('unblocked', () => logger.info('broker unblocked the connection'));
+  try {
+    await declareTopology(connection, deps.plan);
+    const retryPublisher = new ConfirmPublisher(connection);
+    const modulePublisher = new ConfirmPublisher(connection);
+    const redeclare = throttledRedeclare(connection, deps);
+    const processor = deps.makeProcessor(redeclare);
+    const context = deps.makeContext(modulePublisher);
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    channel.on('close', () => markLost(new Error('consumer channel closed')));
+    await channel.prefetch(config.prefetch);
+    const { consumerTag } = await channel.consume(config.queue, (delivery) => {
+      if (delivery === null) return markLost(new Error(`the broker cancelled the consumer (queue '${config.queue}' deleted?)`));
+      deps.inflight.track(processor(delivery, channel, retryPublisher, context));
+    });
+    return {
+      lost,
+      cancel: async () => void (await channel.cancel(consumerTag)),
+      close: () => closeAll(connection, channel, [retryPublisher, modulePublisher]),
+    };
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function closeAll(connection: ChannelModel, channel: Channel, publishers: ConfirmPublisher[]): Promise<void> {
+  await channel.close().catch(() => undefined);
+  await Promise.all(publishers.map((p) => p.close()));
+  await connection.close().catch(() => undefined);
+}
+
+/** Re-declares the topology (e.g. a delay queue was deleted under us), at most every few seconds. */
+function throttledRedeclare(connection: ChannelModel, deps: SessionDeps): () => void {
+  let last = 0;
+  return () => {
+    const now = Date.now();
+    if (now - last < REDECLARE_MIN_INTERVAL_MS) return;
+    last = now;
+    deps.logger.warn('a republish was unroutable; declaring the topology again');
+    declareTopology(connection, deps.plan).catch((err: unknown) => deps.logger.error({ err }, 're-declaring the topology failed'));
+  };
+}

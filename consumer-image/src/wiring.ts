@@ -1,0 +1,70 @@
+// Assembly: builds metrics, processor, sessions, runtime and http server from a validated config.
+import type { ConsumeFn } from './api.ts';
+import type { RuntimeConfig } from './config.ts';
+import { createContext } from './context.ts';
+import { startHttp } from './http.ts';
+import type { HttpServer } from './http.ts';
+import { InFlight } from './inflight.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createProcessor } from './processor.ts';
+import type { Redactor } from './redact.ts';
+import { ConsumerRuntime } from './runtime.ts';
+import { openSession } from './session.ts';
+import { topologyPlan } from './topology.ts';
+
+export interface AppInput {
+  readonly config: RuntimeConfig;
+  readonly consume: ConsumeFn;
+  readonly logger: Logger;
+  readonly redact: Redactor;
+}
+
+export interface App {
+  readonly runtime: ConsumerRuntime;
+  readonly http: HttpServer;
+}
+
+const REQUEUE_PAUSE_MS = 1_000;
+
+/** Wires the parts and starts the http server; the caller runs `runtime.run()`. */
+export async function assemble({ config, consume, logger, redact }: AppInput): Promise<App> {
+  const metrics = createMetrics({ queue: config.queue, pool: config.pool ?? '', module: config.module });
+  const inflight = new InFlight((n) => metrics.inFlight.set(n));
+  const handlerAbort = new AbortController();
+  const moduleLogger = logger.child({ source: 'module' });
+  const plan = topologyPlan(config);
+  const processorDeps = { consume, policy: config, metrics, logger, redact, requeuePauseMs: REQUEUE_PAUSE_MS, abandoned: handlerAbort.signal };
+  const contextInfo = {
+    queue: config.queue,
+    module: config.module,
+    podName: config.podName,
+    pool: config.pool,
+    logger: moduleLogger,
+    signal: handlerAbort.signal,
+  };
+  const runtime = new ConsumerRuntime({
+    open: () =>
+      openSession({
+        config,
+        plan,
+        inflight,
+        logger,
+        makeProcessor: (onUnroutable) => createProcessor(processorDeps, onUnroutable),
+        makeContext: (publisher) => createContext(contextInfo, publisher),
+      }),
+    inflight,
+    logger,
+    metrics,
+    drainTimeoutMs: config.drainTimeoutMs,
+    handlerAbort,
+  });
+  const http = await startHttp(config.httpPort, {
+    state: () => runtime.state,
+    ready: () => runtime.ready,
+    registry: metrics.registry,
+    drain: () => runtime.drain(),
+    logger,
+  });
+  return { runtime, http };
+}
