@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds pinned Kubernetes, etcd and helm binaries from the Go module proxy into a cache outside the repo.
-# Idempotent: a binary set whose stamp matches the pinned versions is reused as is.
+# Idempotent: a binary set whose stamp matches the pinned versions (and build recipe) is reused as is.
+# Usage: hack/build-binaries.sh [all|etcd|helm|k8s]; prints progress to stderr, versions land in $BIN/VERSIONS.
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.34.4}"
 ETCD_VERSION="${ETCD_VERSION:-3.6.16}"
 HELM_VERSION="${HELM_VERSION:-3.22.0}"
+RECIPE=2   # bump when the build flags change, so cached binaries are rebuilt (r2: gitMinor fixed to "34")
 CACHE="${HARE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hare-operator}"
 BIN="$CACHE/bin"
 WORK="$CACHE/build"
@@ -13,14 +15,18 @@ K8S_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-pro
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath
 log() { printf '[build-binaries %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-have() { [ -f "$BIN/.$1.stamp" ] && [ "$(cat "$BIN/.$1.stamp")" = "$2" ]; }
-stamp() { echo "$2" > "$BIN/.$1.stamp"; }
-command -v go >/dev/null || { echo "build-binaries: 'go' is not on PATH; install Go >= 1.24" >&2; exit 1; }
+have() { [ -f "$BIN/.$1.stamp" ] && [ "$(cat "$BIN/.$1.stamp")" = "$2 r$RECIPE" ]; }
+stamp() { echo "$2 r$RECIPE" > "$BIN/.$1.stamp"; }
+need_go() {
+  command -v go >/dev/null || { echo "build-binaries: 'go' is not on PATH and $1 is not cached in $BIN; install Go >= 1.24" >&2; exit 1; }
+}
+took() { log "$1: done in $(( SECONDS - $2 ))s"; }
 mkdir -p "$BIN" "$WORK"
 
 build_k8s() {
-  local v="$K8S_VERSION" s="0.${K8S_VERSION#1.}" dir="$WORK/k8s-$K8S_VERSION"
+  local v="$K8S_VERSION" s="0.${K8S_VERSION#1.}" dir="$WORK/k8s-$K8S_VERSION" t0=$SECONDS
   if have k8s "$v"; then log "kubernetes v$v: cached in $BIN"; return; fi
+  need_go "kubernetes v$v"
   log "kubernetes v$v: preparing module (staging modules pinned to v$s)"
   rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
   go mod init local/k8sbuild >/dev/null 2>&1
@@ -31,20 +37,23 @@ build_k8s() {
   for c in "${K8S_CMDS[@]}"; do go mod edit "-tool=k8s.io/kubernetes/cmd/$c"; done
   log "kubernetes v$v: resolving modules (go mod tidy)"
   go mod tidy
-  local minor="${v#1.}"; minor="${minor%%.*}" date; date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  local minor="${v#1.}"; minor="${minor%%.*}"
+  local date; date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   local ldf="-s -w" pkg
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldf+=" -X $pkg.gitVersion=v$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
     ldf+=" -X $pkg.gitCommit=0000000000000000000000000000000000000000 -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
   done
-  log "kubernetes v$v: compiling ${K8S_CMDS[*]} (cold: 20-40 min on 2 cores)"
+  log "kubernetes v$v: compiling ${K8S_CMDS[*]} (cold: 20-40 min on 2 cores; warm: a few minutes of linking)"
   go build -p 2 -ldflags "$ldf" -o "$BIN/" $(printf 'k8s.io/kubernetes/cmd/%s ' "${K8S_CMDS[@]}")
-  stamp k8s "$v"
+  stamp k8s "$v"; took "kubernetes v$v" "$t0"
 }
 
 build_etcd() {
-  local v="$ETCD_VERSION" dir="$WORK/etcd-$ETCD_VERSION"
+  local v="$ETCD_VERSION" dir="$WORK/etcd-$ETCD_VERSION" t0=$SECONDS
+  if [ -f "$BIN/.etcd.stamp" ] && [ "$(cat "$BIN/.etcd.stamp")" = "$v" ]; then stamp etcd "$v"; fi  # r1 stamps: same flags
   if have etcd "$v"; then log "etcd v$v: cached"; return; fi
+  need_go "etcd v$v"
   log "etcd v$v: building"
   rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
   go mod init local/etcdbuild >/dev/null 2>&1
@@ -53,19 +62,21 @@ build_etcd() {
   go mod tidy
   go build -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3
   go build -ldflags "-s -w" -o "$BIN/etcdctl" go.etcd.io/etcd/etcdctl/v3
-  stamp etcd "$v"
+  stamp etcd "$v"; took "etcd v$v" "$t0"
 }
 
 build_helm() {
-  local v="$HELM_VERSION" dir="$WORK/helm-$HELM_VERSION"
+  local v="$HELM_VERSION" dir="$WORK/helm-$HELM_VERSION" t0=$SECONDS
+  if [ -f "$BIN/.helm.stamp" ] && [ "$(cat "$BIN/.helm.stamp")" = "$v" ]; then stamp helm "$v"; fi  # r1 stamps: same flags
   if have helm "$v"; then log "helm v$v: cached"; return; fi
+  need_go "helm v$v"
   log "helm v$v: building"
   rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
   go mod init local/helmbuild >/dev/null 2>&1
   go mod edit "-require=helm.sh/helm/v3@v$v" -tool=helm.sh/helm/v3/cmd/helm
   go mod tidy
   go build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$v" -o "$BIN/helm" helm.sh/helm/v3/cmd/helm
-  stamp helm "$v"
+  stamp helm "$v"; took "helm v$v" "$t0"
 }
 
 want="${1:-all}"
@@ -74,5 +85,9 @@ case "$want" in
   etcd) build_etcd ;; helm) build_helm ;; k8s) build_k8s ;;
   *) echo "usage: $0 [all|etcd|helm|k8s]" >&2; exit 2 ;;
 esac
-{ echo "kubernetes=v$K8S_VERSION"; echo "etcd=v$ETCD_VERSION"; echo "helm=v$HELM_VERSION"; } > "$BIN/VERSIONS"
+cd "$CACHE"
+{
+  echo "kubernetes=v$K8S_VERSION"; echo "etcd=v$ETCD_VERSION"; echo "helm=v$HELM_VERSION"; echo "recipe=r$RECIPE"
+  if command -v go >/dev/null; then echo "go=$(go env GOVERSION)"; fi
+} > "$BIN/VERSIONS"
 log "binaries ready in $BIN"
