@@ -28,13 +28,20 @@ export function httpStatus(err: unknown): number | undefined {
   return undefined;
 }
 
-/** Classifies an error from a write the reconcile made: 4xx validation failures mean the spec is unusable. */
-export function classifyWriteError(err: unknown, what: string): TransientError | InvalidSpecError {
+/**
+ * Classifies an error from a write the reconcile made: 4xx validation failures mean the spec is unusable.
+ * With `generateName`, the server's random suffix is elided so repeated failures read (and aggregate) the same.
+ */
+export function classifyWriteError(err: unknown, what: string, generateName?: string): TransientError | InvalidSpecError {
   const status = httpStatus(err);
-  if (status === 422 || status === 400 || status === 403) {
-    return new InvalidSpecError(`${what}: ${statusMessage(err)}`, { cause: err });
-  }
-  return new TransientError(`${what}: ${statusMessage(err)}`, { cause: err });
+  let text = statusMessage(err);
+  if (generateName) text = text.replace(new RegExp(`${escapeRegExp(generateName)}[a-z0-9]{5}\\b`, 'g'), `${generateName}*`);
+  if (status === 422 || status === 400 || status === 403) return new InvalidSpecError(`${what}: ${text}`, { cause: err });
+  return new TransientError(`${what}: ${text}`, { cause: err });
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The human message of a Kubernetes Status body carried by an ApiException, or the error's own message. */

@@ -41,11 +41,15 @@ export class KubeClusterWriter implements ClusterWriter {
     );
   }
 
+  /**
+   * Through the scale subresource, as kubectl scale, the HPA and KEDA do. When spec.replicas is absent the
+   * API server accepts a scale patch but records no field owner, so the first value goes on the pool itself.
+   */
   async setReplicas(pool: Pool, replicas: number, fieldManager: string): Promise<void> {
     const { name, namespace } = pool.metadata;
-    await this.custom.patchNamespacedCustomObjectScale(
-      { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body: { spec: { replicas } }, fieldManager },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    const target = { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body: { spec: { replicas } }, fieldManager };
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    if (pool.spec.replicas === undefined) await this.custom.patchNamespacedCustomObject(target, merge);
+    else await this.custom.patchNamespacedCustomObjectScale(target, merge);
   }
 }

@@ -47,7 +47,7 @@ export async function applyPlan(pool: Pool, template: V1Pod, planned: Plan, deps
         continue;
       }
       expectations.creationObserved(key);
-      const e = classifyWriteError(r.reason, 'create pod');
+      const e = classifyWriteError(r.reason, 'create pod', template.metadata?.generateName);
       events.emit(pool, 'Warning', REASONS.createFailed, e.message);
       errors.push(e);
     }

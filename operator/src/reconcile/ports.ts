@@ -11,7 +11,7 @@ export interface ClusterWriter {
   deletePod(namespace: string, name: string, uid: string): Promise<void>;
   /** Server-side applies the operator's status fields with the operator's field manager. */
   applyStatus(pool: Pool, status: OperatorStatus): Promise<void>;
-  /** Sets spec.replicas through the scale subresource with the given field manager. */
+  /** Sets spec.replicas (through the scale subresource once it exists) with the given field manager. */
   setReplicas(pool: Pool, replicas: number, fieldManager: string): Promise<void>;
 }
 

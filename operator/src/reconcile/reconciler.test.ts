@@ -78,3 +78,30 @@ describe('Reconciler', () => {
     expect(writer.statuses).toEqual([]);
   });
 });
+
+describe('Reconciler: refused specs', () => {
+  it('does not retry a refused generation until the retry time, then tries again', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const pool = makePool({ replicas: 1 });
+    const writer = new FakeWriter();
+    writer.createError = Object.assign(new Error('HTTP 422'), { code: 422, body: JSON.stringify({ message: 'Pod "orders-x7k2p" is invalid: bad' }) });
+    const reconciler = new Reconciler({
+      pools: { get: () => pool }, podsOf: () => [], writer, events: new FakeEvents(), expectations: new Expectations(), now: () => new Date(now),
+    });
+    let attempts = 0;
+    const create = writer.createPod.bind(writer);
+    writer.createPod = (p) => { attempts++; return create(p); };
+    await reconciler.reconcile('shop/orders');
+    pool.status = writer.statuses[0];
+    await reconciler.reconcile('shop/orders');
+    await reconciler.reconcile('shop/orders');
+    expect(attempts).toBe(1);
+    expect(writer.statuses[0]?.conditions.find((c) => c.type === 'Ready')?.message).toBe('create pod: Pod "orders-*" is invalid: bad');
+    now += INVALID_SPEC_RETRY_MS;
+    await reconciler.reconcile('shop/orders');
+    expect(attempts).toBe(2);
+    pool.metadata.generation = 2; // the user changed the spec: try at once
+    await reconciler.reconcile('shop/orders');
+    expect(attempts).toBe(3);
+  });
+});

@@ -33,6 +33,8 @@ export const INVALID_SPEC_RETRY_MS = 5 * 60_000;
 
 export class Reconciler {
   private readonly deps: ReconcilerDeps;
+  /** Pools whose current generation the API server refused: no new attempt until the spec changes or the retry time. */
+  private readonly invalid = new Map<string, { generation: number | undefined; at: number; message: string }>();
 
   constructor(deps: ReconcilerDeps) {
     this.deps = deps;
@@ -44,6 +46,7 @@ export class Reconciler {
     const pool = deps.pools.get(namespace, name);
     if (!pool) {
       deps.expectations.delete(key); // deleted: garbage collection removes the pods
+      this.invalid.delete(key);
       return {};
     }
     if (pool.metadata.deletionTimestamp) return {};
@@ -51,7 +54,7 @@ export class Reconciler {
 
     const { pod, templateHash } = desiredPod(pool);
     const pods = deps.podsOf(pool);
-    const { invalidSpec, failure: applyFailure } = await this.planAndApply(pool, pool.spec.replicas, pod, templateHash, pods);
+    const { invalidSpec, failure: applyFailure } = await this.attempt(key, pool, pool.spec.replicas, pod, templateHash, pods);
     let failure = applyFailure;
     const status = computeStatus({ pool, pods, templateHash, invalidSpec, now: deps.now() });
     if (statusChanged(pool, status)) {
@@ -63,6 +66,19 @@ export class Reconciler {
     }
     if (failure !== undefined) throw failure;
     return invalidSpec !== undefined ? { requeueAfterMs: INVALID_SPEC_RETRY_MS } : {};
+  }
+
+  /** Applies the plan unless this generation was refused recently; remembers a refusal. */
+  private async attempt(
+    key: string, pool: Pool, replicas: number, pod: V1Pod, templateHash: string, pods: V1Pod[],
+  ): Promise<{ invalidSpec?: string; failure?: Error }> {
+    const now = this.deps.now().getTime();
+    const memo = this.invalid.get(key);
+    if (memo && memo.generation === pool.metadata.generation && now - memo.at < INVALID_SPEC_RETRY_MS) return { invalidSpec: memo.message };
+    const outcome = await this.planAndApply(pool, replicas, pod, templateHash, pods);
+    if (outcome.invalidSpec !== undefined) this.invalid.set(key, { generation: pool.metadata.generation, at: now, message: outcome.invalidSpec });
+    else this.invalid.delete(key);
+    return outcome;
   }
 
   /** Plans and applies unless earlier writes are still unobserved; sorts out the two error kinds. */

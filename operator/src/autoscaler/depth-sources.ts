@@ -1,0 +1,136 @@
+// The registry of depth sources: one AMQP connection per broker URI and one management client per API URL,
+// shared by every pool that uses them, reference-counted and closed when the last pool lets go.
+import { AmqpDepthClient } from './amqp-depth.ts';
+import type { BackoffOptions, Random } from './jitter.ts';
+import { ManagementClient } from './management-api.ts';
+import { amqpFailureKind, DepthReadError, messageOf } from './read-error.ts';
+import type { AutoscalerLog, QueueDepth, QueueRef, Reading } from './types.ts';
+import { silentLog } from './types.ts';
+import { scrub } from './uri.ts';
+
+export interface DepthSourcesOptions {
+  /** Connection name shown by the broker (rabbitmqctl list_connections name). */
+  connectionName?: string;
+  /** Bound on each connect, passive declare and HTTP request. Default 5000 ms. */
+  timeoutMs?: number;
+  /** Reconnect backoff after failed connects. Default 1 s doubling to 30 s, with jitter. */
+  backoff?: BackoffOptions;
+  /** Reuse of the management API's vhost-wide channel and connection lists. Default 1000 ms. */
+  listCacheMs?: number;
+  /** Ask the management API for per-connection unacked counts (3 requests instead of 1). Default true. */
+  perConnection?: boolean;
+  log?: AutoscalerLog;
+  now?: () => number;
+  random?: Random;
+}
+
+/** A pool's lease on its broker clients. read() never rejects; release() is idempotent. */
+export interface DepthHandle {
+  readonly ref: QueueRef;
+  read(): Promise<Reading>;
+  release(): Promise<void>;
+}
+
+interface Shared<T> {
+  readonly client: T;
+  refs: number;
+}
+
+export class DepthSources {
+  readonly #amqp = new Map<string, Shared<AmqpDepthClient>>();
+  readonly #http = new Map<string, Shared<ManagementClient>>();
+  readonly #o: Required<DepthSourcesOptions>;
+
+  constructor(options: DepthSourcesOptions = {}) {
+    this.#o = {
+      connectionName: options.connectionName ?? 'hare-operator-autoscaler',
+      timeoutMs: options.timeoutMs ?? 5000,
+      backoff: options.backoff ?? { baseMs: 1000, maxMs: 30_000 },
+      listCacheMs: options.listCacheMs ?? 1000,
+      perConnection: options.perConnection ?? true,
+      log: options.log ?? silentLog,
+      now: options.now ?? Date.now,
+      random: options.random ?? Math.random,
+    };
+  }
+
+  /** Open AMQP connections (for tests and metrics). */
+  get connections(): number {
+    return [...this.#amqp.values()].filter((s) => s.client.connected).length;
+  }
+
+  /** Distinct brokers and management APIs currently leased. */
+  get brokers(): { amqp: number; management: number } {
+    return { amqp: this.#amqp.size, management: this.#http.size };
+  }
+
+  /** Leases the clients for a pool's queue. Throws a TypeError (without the URI) on a malformed URI. */
+  acquire(ref: QueueRef): DepthHandle {
+    const amqp = this.#lease(this.#amqp, ref.uri, () => new AmqpDepthClient(ref.uri, this.#o));
+    const mgmtUri = ref.managementUri;
+    let http: ManagementClient | undefined;
+    try {
+      http = mgmtUri === undefined ? undefined : this.#lease(this.#http, mgmtUri, () => new ManagementClient(mgmtUri, this.#o));
+    } catch (err) {
+      void this.#unlease(this.#amqp, ref.uri);
+      throw err;
+    }
+    let released = false;
+    return {
+      ref,
+      read: () => this.#read(ref, amqp, http),
+      release: async () => {
+        if (released) return;
+        released = true;
+        await Promise.all([this.#unlease(this.#amqp, ref.uri), mgmtUri === undefined ? undefined : this.#unlease(this.#http, mgmtUri)]);
+      },
+    };
+  }
+
+  /** Closes every connection; handles acquired before fail their reads afterwards. */
+  async close(): Promise<void> {
+    const amqp = [...this.#amqp.values()];
+    this.#amqp.clear();
+    this.#http.clear();
+    await Promise.all(amqp.map((s) => s.client.close()));
+  }
+
+  #lease<T>(map: Map<string, Shared<T>>, key: string, create: () => T): T {
+    let shared = map.get(key);
+    if (shared === undefined) {
+      shared = { client: create(), refs: 0 };
+      map.set(key, shared);
+    }
+    shared.refs++;
+    return shared.client;
+  }
+
+  async #unlease<T>(map: Map<string, Shared<T>>, key: string): Promise<void> {
+    const shared = map.get(key);
+    if (shared === undefined || --shared.refs > 0) return;
+    map.delete(key);
+    if (shared.client instanceof AmqpDepthClient) await shared.client.close();
+  }
+
+  async #read(ref: QueueRef, amqp: AmqpDepthClient, http: ManagementClient | undefined): Promise<Reading> {
+    const started = this.#o.now();
+    try {
+      const [counts, extra] = await Promise.all([amqp.counts(ref.queue), http === undefined ? undefined : this.#managementPart(ref, amqp, http)]);
+      const depth: QueueDepth = { ready: counts.ready, consumers: counts.consumers, ...extra };
+      return { ok: true, depth, latencyMs: this.#o.now() - started };
+    } catch (err) {
+      const latencyMs = this.#o.now() - started;
+      if (err instanceof DepthReadError) return { ok: false, kind: err.kind, error: err.message, latencyMs };
+      const secrets = [...amqp.target.secrets, ...(http?.target.secrets ?? [])];
+      return { ok: false, kind: amqpFailureKind(err), error: scrub(messageOf(err), secrets), latencyMs };
+    }
+  }
+
+  /** Unacked (and per-connection unacked, rates) from the management API; ready stays the AMQP count. */
+  async #managementPart(ref: QueueRef, amqp: AmqpDepthClient, http: ManagementClient): Promise<Partial<QueueDepth>> {
+    const vhost = amqp.target.vhost;
+    const queue = await http.queue(vhost, ref.queue);
+    const perConnection = this.#o.perConnection ? await http.perConnectionUnacked(vhost, queue) : undefined;
+    return { unacked: queue.unacked, rates: queue.rates, ...(perConnection === undefined ? {} : { perConnectionUnacked: perConnection }) };
+  }
+}

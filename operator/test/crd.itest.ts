@@ -1,0 +1,95 @@
+// The ConsumerPool API on a real API server: explain, printer columns, defaults, and what it rejects and why.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshNamespace, getPool, kube, type Kube } from './support/kube.ts';
+import { poolManifest } from './support/pools.ts';
+
+let k: Kube;
+let ns: string;
+
+beforeAll(async () => {
+  k = kube();
+  ns = await freshNamespace(k, 'it-crd');
+});
+afterAll(async () => {
+  await k.core.deleteNamespace({ name: ns }).catch(() => undefined);
+});
+
+type Spec = Record<string, unknown>;
+const spec = (m: Record<string, unknown>): Spec => m.spec as Spec;
+
+/** Invalid pools and the words the API server must use to reject them. */
+const CATALOGUE: { what: string; edit(s: Spec): void; message: RegExp }[] = [
+  { what: 'min > max', edit: (s) => { s.autoscaling = { minReplicas: 5, maxReplicas: 2 }; }, message: /autoscaling\.minReplicas must be less than or equal to autoscaling\.maxReplicas/ },
+  { what: 'zero prefetch', edit: (s) => { s.queue = { name: 'q', prefetch: 0 }; }, message: /spec\.queue\.prefetch: Invalid value: 0: spec\.queue\.prefetch in body should be greater than or equal to 1/ },
+  { what: 'negative prefetch', edit: (s) => { s.queue = { name: 'q', prefetch: -3 }; }, message: /spec\.queue\.prefetch.*greater than or equal to 1/ },
+  { what: 'prefetch above the AMQP limit', edit: (s) => { s.queue = { name: 'q', prefetch: 70000 }; }, message: /spec\.queue\.prefetch.*less than or equal to 65535/ },
+  { what: 'missing module', edit: (s) => { delete s.module; }, message: /spec\.module: Required value/ },
+  { what: 'missing image', edit: (s) => { delete s.image; }, message: /spec\.image: Required value/ },
+  { what: 'missing queue', edit: (s) => { delete s.queue; }, message: /spec\.queue: Required value/ },
+  { what: 'missing queue name', edit: (s) => { s.queue = {}; }, message: /spec\.queue\.name: Required value/ },
+  { what: 'empty retry delays', edit: (s) => { s.queue = { name: 'q', retry: { delaysMs: [] } }; }, message: /spec\.queue\.retry\.delaysMs: Invalid value: 0: spec\.queue\.retry\.delaysMs in body should have at least 1 items/ },
+  { what: 'negative retry delay', edit: (s) => { s.queue = { name: 'q', retry: { delaysMs: [1000, -5] } }; }, message: /spec\.queue\.retry\.delaysMs\[1\].*greater than or equal to 1/ },
+  { what: 'zero retry delay', edit: (s) => { s.queue = { name: 'q', retry: { delaysMs: [0] } }; }, message: /spec\.queue\.retry\.delaysMs\[0\].*greater than or equal to 1/ },
+  { what: 'secret ref with a malformed name', edit: (s) => { s.broker = { uriSecretRef: { name: 'Bad_Name', key: 'uri' } }; }, message: /secret name must be a DNS subdomain/ },
+  { what: 'secret ref without a key', edit: (s) => { s.broker = { uriSecretRef: { name: 'rabbitmq' } }; }, message: /spec\.broker\.uriSecretRef\.key: Required value/ },
+  { what: 'secret ref with a malformed key', edit: (s) => { s.broker = { uriSecretRef: { name: 'rabbitmq', key: 'a/b' } }; }, message: /secret key must consist of letters, digits/ },
+  { what: 'missing broker', edit: (s) => { delete s.broker; }, message: /spec\.broker: Required value/ },
+  { what: 'module that is a path', edit: (s) => { s.module = '../etc/passwd'; }, message: /module must be a module or package name/ },
+  { what: 'image with whitespace', edit: (s) => { s.image = 'shop consumers:1'; }, message: /image must not contain whitespace/ },
+  { what: 'reserved queue name', edit: (s) => { s.queue = { name: 'amq.orders' }; }, message: /queue names starting with 'amq\.' are reserved/ },
+  { what: 'unknown queue type', edit: (s) => { s.queue = { name: 'q', type: 'stream' }; }, message: /spec\.queue\.type: Unsupported value: "stream"/ },
+  { what: 'negative replicas', edit: (s) => { s.replicas = -1; }, message: /spec\.replicas.*greater than or equal to 0/ },
+  { what: 'replicas above max while autoscaling', edit: (s) => { s.replicas = 9; s.autoscaling = { maxReplicas: 4 }; }, message: /spec\.replicas must not exceed spec\.autoscaling\.maxReplicas/ },
+  { what: 'fallback outside the bounds', edit: (s) => { s.autoscaling = { minReplicas: 1, maxReplicas: 3, fallback: { replicas: 7 } }; }, message: /fallback\.replicas must lie between minReplicas and maxReplicas/ },
+  { what: 'reserved pod label', edit: (s) => { s.template = { metadata: { labels: { 'hare.dev/pool': 'x' } } }; }, message: /must not use the reserved prefix 'hare\.dev\/'/ },
+  { what: 'reserved env name', edit: (s) => { s.template = { spec: { env: [{ name: 'HARE_QUEUE', value: 'x' }] } }; }, message: /env names starting with 'HARE_' are reserved/ },
+  { what: 'zero drain timeout', edit: (s) => { s.drain = { timeoutSeconds: 0 }; }, message: /spec\.drain\.timeoutSeconds.*greater than or equal to 1/ },
+];
+
+describe('ConsumerPool CRD on the API server', () => {
+  it.each(CATALOGUE)('rejects $what with a readable message', async ({ edit, message }) => {
+    const m = poolManifest('bad');
+    edit(spec(m));
+    const r = await k.kubectlStdin(JSON.stringify(m), 'apply', '--dry-run=server', '-n', ns, '-f', '-');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/The ConsumerPool "bad" is invalid/);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('accepts a minimal pool and fills the defaults', async () => {
+    const r = await k.kubectlStdin(JSON.stringify(poolManifest('minimal', { replicas: 1 })), 'apply', '-n', ns, '-f', '-');
+    expect(r.stderr).toBe('');
+    const pool = await getPool(k, ns, 'minimal');
+    expect(pool.spec.queue).toEqual({ name: 'minimal', prefetch: 1, type: 'classic', retry: { limit: 15, delaysMs: [10000] } });
+    expect(pool.spec.drain).toEqual({ timeoutSeconds: 30 });
+    expect(pool.spec.autoscaling).toBeUndefined();
+  });
+
+  it('fills the autoscaling defaults when autoscaling is present', async () => {
+    const m = poolManifest('auto', { extra: { autoscaling: { maxReplicas: 6 } } });
+    await k.kubectlStdin(JSON.stringify(m), 'apply', '-n', ns, '-f', '-');
+    const pool = await getPool(k, ns, 'auto');
+    expect(pool.spec.autoscaling).toEqual({
+      enabled: true, minReplicas: 1, maxReplicas: 6, messagesPerReplica: 10, activationMessages: 0, pollIntervalSeconds: 5,
+      scaleUp: { stabilizationWindowSeconds: 0 }, scaleDown: { stabilizationWindowSeconds: 60 }, fallback: { failureThreshold: 3 }, paused: false,
+    });
+  });
+
+  it('explains its fields with descriptions', async () => {
+    const out = await k.kubectl('explain', 'consumerpool.spec.autoscaling');
+    expect(out).toMatch(/GROUP:\s+hare\.dev/);
+    expect(out).toMatch(/Queue-depth autoscaler/);
+    expect(out).toMatch(/minReplicas\s+<integer>[\s\S]*Lower bound/);
+    expect(out).toMatch(/scaleDown\s+<Object>[\s\S]*Scale-down behaviour/);
+    const queue = await k.kubectl('explain', 'cpool.spec.queue.retry.delaysMs');
+    expect(queue).toMatch(/Delay in milliseconds for each retry/);
+  });
+
+  it('lists pools with the printer columns, by short name and category', async () => {
+    const table = await k.kubectl('get', 'cpool', '-n', ns);
+    expect(table.split('\n')[0]?.split(/\s+/)).toEqual(['NAME', 'MODULE', 'REPLICAS', 'READY', 'QUEUE', 'MIN', 'MAX', 'AGE']);
+    expect(table).toMatch(/^auto\s+orders\s+/m);
+    const wide = await k.kubectl('get', 'hare', '-n', ns, '-o', 'wide');
+    expect(wide.split('\n')[0]).toMatch(/UNACKED\s+DRAINING\s+REASON/);
+  });
+});

@@ -1,0 +1,97 @@
+// Test access to the real API server: typed clients, kubectl, a namespace per suite, polling with timeouts.
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { inject } from 'vitest';
+import type { Pool } from '../../src/api/pool.ts';
+import { GROUP, LABELS, PLURAL, VERSION } from '../../src/metadata.ts';
+
+const execFileAsync = promisify(execFile);
+
+export interface Kube {
+  kubeconfig: string;
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+  kubectl(...args: string[]): Promise<string>;
+  /** kubectl that may fail: resolves to its exit status and both streams. */
+  kubectlResult(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** kubectl with `input` on stdin (e.g. apply -f -); may fail like kubectlResult. */
+  kubectlStdin(input: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+export function kube(): Kube {
+  const kubeconfig = inject('kubeconfig');
+  const bin = inject('kubectl');
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const kubectlResult = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const { stdout, stderr } = await execFileAsync(bin, ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 16 << 20 });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    }
+  };
+  const kubectlStdin = (input: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(bin, ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.once('error', reject);
+      child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      child.stdin.end(input);
+    });
+  return {
+    kubeconfig,
+    kubectlStdin,
+    core: kc.makeApiClient(CoreV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    kubectlResult,
+    kubectl: async (...args) => {
+      const r = await kubectlResult(...args);
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+      return r.stdout;
+    },
+  };
+}
+
+/** Creates a fresh namespace for one suite; returns its name. */
+export async function freshNamespace(k: Kube, prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await k.core.createNamespace({ body: { metadata: { name } } });
+  return name;
+}
+
+export async function getPool(k: Kube, namespace: string, name: string): Promise<Pool> {
+  return (await k.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace, name })) as Pool;
+}
+
+export async function createPool(k: Kube, namespace: string, pool: object): Promise<Pool> {
+  return (await k.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace, body: pool })) as Pool;
+}
+
+/** Pods of a pool as the API server has them now, sorted by name. */
+export async function poolPods(k: Kube, namespace: string, pool: string): Promise<V1Pod[]> {
+  const list = await k.core.listNamespacedPod({ namespace, labelSelector: `${LABELS.pool}=${pool}` });
+  return list.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails with `what` after the timeout. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
