@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   {
     // configuration readers, scripts and tests may read the environment
-    files: ['**/config.ts', '**/main.ts', 'hack/**', 'test-e2e/**', '**/*.test.ts', '**/*.itest.ts', '**/testing/**', 'vitest.config.ts'],
+    files: ['**/config.ts', '**/main.ts', 'hack/**', 'test-e2e/**', '**/test/**', '**/bench/**', '**/*.test.ts', '**/*.itest.ts', '**/testing/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -18,7 +18,7 @@ type Spec = Record<string, unknown>;
 const spec = (m: Record<string, unknown>): Spec => m.spec as Spec;
 
 /** Invalid pools and the words the API server must use to reject them. */
-const CATALOGUE: { what: string; edit(s: Spec): void; message: RegExp }[] = [
+const CATALOGUE: { what: string; edit: (s: Spec) => void; message: RegExp }[] = [
   { what: 'min > max', edit: (s) => { s.autoscaling = { minReplicas: 5, maxReplicas: 2 }; }, message: /autoscaling\.minReplicas must be less than or equal to autoscaling\.maxReplicas/ },
   { what: 'zero prefetch', edit: (s) => { s.queue = { name: 'q', prefetch: 0 }; }, message: /spec\.queue\.prefetch: Invalid value: 0: spec\.queue\.prefetch in body should be greater than or equal to 1/ },
   { what: 'negative prefetch', edit: (s) => { s.queue = { name: 'q', prefetch: -3 }; }, message: /spec\.queue\.prefetch.*greater than or equal to 1/ },
