@@ -1,5 +1,5 @@
 // Test tiers: unit (pure, beside the code), integration (real RabbitMQ + real control plane), e2e (real node).
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -25,10 +25,21 @@ export default defineConfig({
         test: {
           name: 'integration:operator',
           include: ['operator/test/**/*.itest.ts'],
+          exclude: [...configDefaults.exclude, 'operator/test/autoscaler/**'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
           fileParallelism: false,
           globalSetup: ['operator/test/global-setup.ts'],
+        },
+      },
+      {
+        // the autoscaler's depth sources against the real RabbitMQ (AMQP 5672, management API 15672); no control plane
+        test: {
+          name: 'integration:autoscaler',
+          include: ['operator/test/autoscaler/**/*.itest.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
         },
       },
       {
