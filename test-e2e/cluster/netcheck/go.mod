@@ -1,0 +1,3 @@
+module hare.local/netcheck
+
+go 1.24
