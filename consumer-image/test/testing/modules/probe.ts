@@ -1,0 +1,58 @@
+// Test fixture module: records every delivery to <queue>.processed (confirmed), then behaves as the body says.
+import type { ConsumeContext, HareMessage } from '../../../src/api.ts';
+
+/** What a test asks of one message (JSON body); a raw body is simply recorded and acked. */
+export interface ProbeBody {
+  readonly id: string;
+  /** Work time before recording, on every delivery. */
+  readonly sleepMs?: number;
+  /** Work time on the first delivery only (not redelivered, no retries yet). */
+  readonly sleepFirstMs?: number;
+  /** 'always', or fail (throw) the first n deliveries. */
+  readonly fail?: 'always' | number;
+  /** Ask for a retry with context.retry() instead of throwing. */
+  readonly retryResult?: boolean;
+  readonly reject?: boolean;
+}
+
+/** One record per delivery, published to <queue>.processed. */
+export interface ProbeRecord {
+  readonly id: string;
+  readonly retryCount: number;
+  readonly redelivered: boolean;
+  readonly outcome: 'ack' | 'retry' | 'reject';
+  readonly at: number;
+  readonly pod: string;
+  readonly bodyKind: 'json' | 'buffer';
+  readonly body: unknown;
+  readonly messageId: string | undefined;
+  readonly contentType: string | undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function consume(message: HareMessage, context: ConsumeContext): Promise<ReturnType<ConsumeContext['retry']> | ReturnType<ConsumeContext['reject']> | void> {
+  const json = !Buffer.isBuffer(message.body);
+  const body = (json ? message.body : {}) as Partial<ProbeBody>;
+  const first = message.retryCount === 0 && !message.redelivered;
+  const waitMs = (body.sleepMs ?? 0) + (first ? (body.sleepFirstMs ?? 0) : 0);
+  if (waitMs > 0) await sleep(waitMs);
+  const failing = body.fail === 'always' || (typeof body.fail === 'number' && message.retryCount < body.fail);
+  const outcome = body.reject === true ? 'reject' : failing ? 'retry' : 'ack';
+  const record: ProbeRecord = {
+    id: body.id ?? message.properties.messageId ?? '',
+    retryCount: message.retryCount,
+    redelivered: message.redelivered,
+    outcome,
+    at: Date.now(),
+    pod: context.podName,
+    bodyKind: json ? 'json' : 'buffer',
+    body: json ? message.body : message.content.toString('utf8'),
+    messageId: message.properties.messageId,
+    contentType: message.properties.contentType,
+  };
+  await context.publish('', `${context.queue}.processed`, record);
+  if (outcome === 'reject') return context.reject(`probe rejected ${record.id}`);
+  if (outcome === 'retry' && body.retryResult === true) return context.retry(`probe retry ${record.id}`);
+  if (outcome === 'retry') throw new Error(`probe failure ${record.id} (delivery ${message.retryCount + 1})`);
+}
