@@ -93,7 +93,7 @@ export async function ensureControlPlane(cfg: ClusterConfig): Promise<boolean> {
 /** Stops the four components (scheduler first, etcd last). */
 export async function stopControlPlane(cfg: ClusterConfig): Promise<void> {
   for (const c of [...CONTROL_PLANE].reverse()) {
-    if (await stopDaemon(cfg, c)) log(`${c}: stopped`);
+    if (await stopDaemon(cfg, c, c === 'kube-apiserver' ? 5_000 : 15_000)) log(`${c}: stopped`);
   }
 }
 
@@ -104,8 +104,9 @@ export async function stopControlPlane(cfg: ClusterConfig): Promise<void> {
 export async function restartApiServer(cfg: ClusterConfig, downMs = 0): Promise<void> {
   if ((await runningPid(cfg, 'etcd')) === undefined) throw new Error('restartApiServer: the control plane is not running');
   const t0 = performance.now();
-  await stopDaemon(cfg, 'kube-apiserver');
-  log('kube-apiserver: stopped for restart');
+  // SIGTERM; kube-apiserver 1.34 sometimes lingers after shutting its controllers down, so SIGKILL after 5 s
+  await stopDaemon(cfg, 'kube-apiserver', 5_000);
+  log(`kube-apiserver: stopped for restart (${since(t0)})`);
   if (downMs > 0) await sleep(downMs);
   await startComponent(cfg, 'kube-apiserver', true);
   await waitHealthy(cfg, 'kube-apiserver');

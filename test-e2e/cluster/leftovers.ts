@@ -8,18 +8,19 @@ import { currentOwnedChains } from './node-net.ts';
 
 /** Client tools from the bin dir that anyone may be running; they hold no cluster state. */
 const CLIENT_TOOLS = ['kubectl', 'helm', 'etcdctl'];
+/** System binaries the cluster runs; ours when their command line names our state dir, socket or node address. */
+const SYSTEM_DAEMONS = ['/usr/bin/containerd', '/usr/bin/containerd-shim-runc-v2', '/usr/bin/socat', '/usr/sbin/runc'];
 
-/** Processes running one of our server binaries or holding our state dir on their command line. */
+/** Processes we started: a server binary from the bin dir, or a runtime/forwarder bound to our state or address. */
 export function ourProcesses(cfg: ClusterConfig): string[] {
   const found: string[] = [];
   for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const exe = readlinkSync(`/proc/${p}/exe`);
+      const exe = readlinkSync(`/proc/${p}/exe`).replace(/ \(deleted\)$/, '');
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      if (CLIENT_TOOLS.some((t) => exe.endsWith('/' + t))) continue;
-      if (exe.startsWith(cfg.binDir + '/') || cmd.includes(cfg.stateDir) || cmd.includes(statePaths(cfg).containerdSocket)) {
-        found.push(`pid ${p}: ${cmd.slice(0, 120)}`);
-      }
+      const server = exe.startsWith(cfg.binDir + '/') && !CLIENT_TOOLS.some((t) => exe.endsWith('/' + t));
+      const runtime = SYSTEM_DAEMONS.includes(exe) && (cmd.includes(cfg.stateDir) || cmd.includes(`bind=${cfg.nodeIp}`));
+      if (server || runtime) found.push(`pid ${p}: ${cmd.slice(0, 120)}`);
     } catch {
       /* exited or a kernel thread */
     }
