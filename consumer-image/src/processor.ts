@@ -56,19 +56,10 @@ export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = 
     }
   };
 
-  return async (delivery, channel, publisher, context) => {
-    metrics.received.inc();
-    const started = performance.now();
-    const outcome = await run(deps.consume, delivery, context, deps.redact);
-    durations[outcome.kind].observe((performance.now() - started) / 1000);
-    const headers = (delivery.properties.headers) ?? {};
-    const route = routeFor(outcome, retryCountOf(headers), deps.policy);
-    if (deps.abandoned.aborted) return; // counted as abandoned; the broker redelivers it
-    if (route.action === 'ack') {
-      if (settle('ack', delivery, channel)) metrics.acked.inc();
-      return;
-    }
-    const log = { messageId: delivery.properties.messageId as unknown, retryCount: retryCountOf(headers), to: route.queue, reason: route.action === 'dead' ? route.reason : (outcome as { reason: string }).reason };
+  /** Republishes (confirmed) to the delay or dead queue, then acks; if that fails, nacks it back instead. */
+  const handOn = async (delivery: ConsumeMessage, channel: SettleChannel, publisher: Republisher, route: HandOn, reason: string): Promise<void> => {
+    const headers = delivery.properties.headers ?? {};
+    const log = { messageId: delivery.properties.messageId as unknown, retryCount: retryCountOf(headers), to: route.queue, reason };
     try {
       await publisher.publish('', route.queue, delivery.content, republishOptions(propertiesOf(delivery.properties), headers, route));
     } catch (err) {
@@ -79,11 +70,28 @@ export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = 
       settle('nack', delivery, channel);
       return;
     }
-    count(metrics, route);
+    if (route.action === 'delay') metrics.retried.inc();
+    else metrics.deadLettered.inc({ cause: route.cause });
     logger.warn(log, route.action === 'delay' ? `handler failed; retry in ${route.delayMs} ms` : 'message dead-lettered');
     if (settle('ack', delivery, channel)) metrics.acked.inc();
   };
+
+  return async (delivery, channel, publisher, context) => {
+    metrics.received.inc();
+    const started = performance.now();
+    const outcome = await run(deps.consume, delivery, context, deps.redact);
+    durations[outcome.kind].observe((performance.now() - started) / 1000);
+    if (deps.abandoned.aborted) return; // counted as abandoned at the drain timeout; the broker redelivers it
+    if (outcome.kind === 'ack') {
+      if (settle('ack', delivery, channel)) metrics.acked.inc();
+      return;
+    }
+    const route = routeFor(outcome, retryCountOf(delivery.properties.headers), deps.policy) as HandOn;
+    await handOn(delivery, channel, publisher, route, route.action === 'dead' ? route.reason : outcome.reason);
+  };
 }
+
+type HandOn = Exclude<Route, { action: 'ack' }>;
 
 async function run(consume: ConsumeFn, delivery: ConsumeMessage, context: ConsumeContext, redact: Redactor): Promise<Outcome> {
   let message;
@@ -105,11 +113,6 @@ async function run(consume: ConsumeFn, delivery: ConsumeMessage, context: Consum
   } catch (err) {
     return { kind: 'retry', reason: redact(errorText(err)) };
   }
-}
-
-function count(metrics: Metrics, route: Exclude<Route, { action: 'ack' }>): void {
-  if (route.action === 'delay') metrics.retried.inc();
-  else metrics.deadLettered.inc({ cause: route.cause });
 }
 
 function errorText(err: unknown): string {

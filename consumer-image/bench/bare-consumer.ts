@@ -1,0 +1,21 @@
+// Benchmark baseline: a bare amqplib consumer (same prefetch, manual acks) that reports first-to-N-th time.
+import { connect } from 'amqplib';
+
+const [uri, queue, prefetchArg, totalArg] = process.argv.slice(2);
+if (uri === undefined || queue === undefined || prefetchArg === undefined || totalArg === undefined) {
+  throw new Error('usage: bare-consumer.ts <uri> <queue> <prefetch> <total>');
+}
+const total = Number(totalArg);
+const connection = await connect(uri);
+const channel = await connection.createChannel();
+await channel.prefetch(Number(prefetchArg));
+let count = 0;
+let first = 0;
+await channel.consume(queue, (m) => {
+  if (m === null) return;
+  if (count === 0) first = performance.now();
+  channel.ack(m);
+  count += 1;
+  if (count === total) process.stdout.write(`${JSON.stringify({ bench: { count, ms: performance.now() - first } })}\n`);
+});
+process.stdout.write(`${JSON.stringify({ msg: 'consuming' })}\n`);

@@ -1,0 +1,40 @@
+// Benchmark settings: command-line flags and the environment handed to the consumer processes.
+import { parseArgs } from 'node:util';
+
+export interface BenchConfig {
+  readonly brokerUri: string;
+  readonly messages: number;
+  readonly rounds: number;
+  readonly prefetch: number;
+  readonly bodyBytes: number;
+}
+
+/** `npm run bench:consumer -- --messages 20000 --rounds 5 --prefetch 100 --body-bytes 256` */
+export function readBenchConfig(argv: readonly string[] = process.argv.slice(2)): BenchConfig {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      messages: { type: 'string', default: '20000' },
+      rounds: { type: 'string', default: '5' },
+      prefetch: { type: 'string', default: '100' },
+      'body-bytes': { type: 'string', default: '256' },
+    },
+  });
+  const num = (name: string, v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer (got ${v})`);
+    return n;
+  };
+  return {
+    brokerUri: process.env.HARE_BENCH_BROKER_URI ?? 'amqp://guest:guest@127.0.0.1:5672',
+    messages: num('messages', values.messages),
+    rounds: num('rounds', values.rounds),
+    prefetch: num('prefetch', values.prefetch),
+    bodyBytes: num('body-bytes', values['body-bytes']),
+  };
+}
+
+/** The parent's environment plus `extra` (PATH and friends must reach the child). */
+export function childEnv(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}

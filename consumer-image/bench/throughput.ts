@@ -1,0 +1,101 @@
+// Throughput benchmark: the runtime (real entrypoint, no-op module) vs a bare amqplib consumer, same queue
+// shape, same prefetch, same pre-filled messages, alternating over several rounds; prints medians and the ratio.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { connect } from 'amqplib';
+import type { ChannelModel } from 'amqplib';
+import { childEnv, readBenchConfig } from './config.ts';
+import type { BenchConfig } from './config.ts';
+
+type Contender = 'bare amqplib' | 'hare runtime';
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+const TIMEOUT_MS = 300_000;
+
+/** Fills a fresh queue with N identical raw messages (no content type: no JSON decode on either side). */
+async function fill(connection: ChannelModel, queue: string, config: BenchConfig): Promise<void> {
+  const channel = await connection.createConfirmChannel();
+  await channel.assertQueue(queue, { durable: true });
+  const body = Buffer.alloc(config.bodyBytes, 'x');
+  for (let i = 0; i < config.messages; i++) {
+    channel.sendToQueue(queue, body, { headers: { 'x-bench-total': config.messages } });
+    if (i % 1000 === 999) await channel.waitForConfirms();
+  }
+  await channel.waitForConfirms();
+  await channel.close();
+}
+
+/** Starts one consumer process and resolves with the milliseconds from its first to its N-th message. */
+function measure(who: Contender, queue: string, config: BenchConfig): Promise<number> {
+  const child =
+    who === 'bare amqplib'
+      ? spawn(process.execPath, [here('./bare-consumer.ts'), config.brokerUri, queue, String(config.prefetch), String(config.messages)], { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn(process.execPath, [here('../src/main.ts')], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          env: childEnv({
+            HARE_MODULE: 'noop',
+            HARE_MODULES_DIR: here('./modules'),
+            HARE_BROKER_URI: config.brokerUri,
+            HARE_QUEUE: queue,
+            HARE_PREFETCH: String(config.prefetch),
+            HARE_HTTP_PORT: '0',
+            HARE_POD_NAME: `bench-${queue}`,
+          }),
+        });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${who} did not finish within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const match = /"bench":\{"count":(\d+),"ms":([\d.]+)\}/.exec(buffered);
+      if (match === null) return;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      resolve(Number(match[2]));
+    });
+    child.once('exit', (code) => code !== null && code !== 0 && reject(new Error(`${who} exited with ${code}`)));
+  });
+}
+
+async function cleanup(connection: ChannelModel, queue: string): Promise<void> {
+  const channel = await connection.createChannel();
+  for (const q of [queue, `${queue}.delay.10000`, `${queue}.dead`]) await channel.deleteQueue(q);
+  await channel.deleteExchange(queue);
+  await channel.close();
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const config = readBenchConfig();
+  const connection = await connect(config.brokerUri);
+  const rates: Record<Contender, number[]> = { 'bare amqplib': [], 'hare runtime': [] };
+  console.log(`consumer throughput: ${config.messages} messages x ${config.rounds} rounds, prefetch ${config.prefetch}, ${config.bodyBytes}-byte bodies, no-op handler`);
+  for (let round = 1; round <= config.rounds; round++) {
+    // alternate who goes first, so warm-up and background load fall on both sides
+    const order: Contender[] = round % 2 === 1 ? ['bare amqplib', 'hare runtime'] : ['hare runtime', 'bare amqplib'];
+    const line: string[] = [];
+    for (const who of order) {
+      const queue = `bench.${Date.now().toString(36)}.${round}.${who === 'bare amqplib' ? 'bare' : 'hare'}`;
+      await fill(connection, queue, config);
+      const ms = await measure(who, queue, config);
+      await cleanup(connection, queue);
+      const rate = config.messages / (ms / 1000);
+      rates[who].push(rate);
+      line.push(`${who} ${Math.round(rate)} msg/s`);
+    }
+    console.log(`round ${round}: ${line.join(', ')}`);
+  }
+  const bare = median(rates['bare amqplib']);
+  const hare = median(rates['hare runtime']);
+  console.log(`median bare amqplib: ${Math.round(bare)} msg/s`);
+  console.log(`median hare runtime: ${Math.round(hare)} msg/s`);
+  console.log(`ratio (hare / bare): ${(hare / bare).toFixed(3)} (target >= 0.95)`);
+  await connection.close();
+}
+
+await main();
