@@ -1,7 +1,6 @@
 // Trace check after cluster:down: processes, listening ports, mounts, links, cgroups, iptables chains, state dir.
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { ClusterConfig } from './config.ts';
-import { statePaths } from './config.ts';
 import { tryRun } from './exec.ts';
 import { kubepodsCgroups, mountsUnder } from './node-teardown.ts';
 import { currentOwnedChains } from './node-net.ts';
