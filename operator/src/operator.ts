@@ -3,12 +3,16 @@ import type { Server } from 'node:http';
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { isPool, type Pool } from './api/pool.ts';
 import type { OperatorConfig } from './config.ts';
+import { DepthSources } from './autoscaler/index.ts';
+import { Autoscaler } from './controller/autoscaler.ts';
 import { Controller, POD_SELECTOR } from './controller/controller.ts';
+import { ScalerMetrics } from './controller/scaler-metrics.ts';
 import { PodIndex } from './controller/podindex.ts';
 import { WorkQueue } from './controller/workqueue.ts';
 import { KubeClusterWriter } from './kube/cluster.ts';
 import { KubeEventRecorder } from './kube/events.ts';
 import { LeaderElector } from './kube/leader.ts';
+import { SecretReader } from './kube/secrets.ts';
 import { Reflector, type Page } from './kube/reflector.ts';
 import type { Logger } from './log.ts';
 import { GROUP, keyOf, PLURAL, VERSION } from './metadata.ts';
@@ -27,6 +31,9 @@ export class Operator {
   readonly controller: Controller;
   private readonly index = new PodIndex();
   private readonly elector: LeaderElector | undefined;
+  private readonly sources = new DepthSources();
+  private readonly autoscaler: Autoscaler | undefined;
+  private leading = false;
   private servers: Server[] = [];
   private readonly config: OperatorConfig;
   private readonly log: Logger;
@@ -46,12 +53,20 @@ export class Operator {
       onRetry: () => metrics.queueRetries.inc({ name: 'consumerpool' }),
       onGet: (ms) => metrics.queueWait.observe({ name: 'consumerpool' }, ms / 1000),
     });
+    const writer = new KubeClusterWriter(kc);
+    const events = new KubeEventRecorder(kc, log.child({ component: 'events' }), config.identity);
+    const poolCache = { get: (namespace: string, name: string): Pool | undefined => this.pools.get(keyOf(namespace, name)) };
+    if (config.autoscaler) {
+      this.autoscaler = new Autoscaler({
+        sources: this.sources, secrets: new SecretReader(kc), pools: poolCache, writer, events,
+        metrics: new ScalerMetrics(metrics.registry), log: log.child({ component: 'autoscaler' }), random: Math.random,
+      });
+    }
     const reconciler = new Reconciler({
-      pools: { get: (namespace, name) => this.pools.get(keyOf(namespace, name)) },
+      pools: poolCache,
       podsOf: (pool) => this.index.podsOf(pool),
-      writer: new KubeClusterWriter(kc),
-      events: new KubeEventRecorder(kc, log.child({ component: 'events' }), config.identity),
-      expectations,
+      busyOf: (pool) => this.autoscaler?.busyOf(pool),
+      writer, events, expectations,
       now: () => new Date(),
     });
     this.controller = new Controller({
@@ -59,7 +74,13 @@ export class Operator {
       poolKeys: () => [...this.pools.values()].map((p) => keyOf(p.metadata.namespace, p.metadata.name)),
       workers: config.workers, resyncMs: config.resyncMs,
     });
-    const poolHandlers = this.controller.poolHandlers();
+    const enqueue = this.controller.poolHandlers();
+    const scale = (p: Pool): void => { if (this.leading) this.autoscaler?.sync(p); };
+    const poolHandlers = {
+      add: (p: Pool) => { enqueue.add(p); scale(p); },
+      update: (p: Pool) => { enqueue.update(p); scale(p); },
+      delete: (p: Pool) => { enqueue.delete(p); this.autoscaler?.forget(keyOf(p.metadata.namespace, p.metadata.name)); },
+    };
     const podHandlers = this.controller.podHandlers();
     const crd = { group: GROUP, version: VERSION, plural: PLURAL };
     this.pools = new Reflector<Pool>({
@@ -114,7 +135,9 @@ export class Operator {
   }
 
   async stop(): Promise<void> {
+    this.autoscaler?.stop();
     await this.controller.stop();
+    await this.sources.close();
     await this.elector?.stop();
     this.pools.stop();
     this.pods.stop();
@@ -122,8 +145,10 @@ export class Operator {
   }
 
   private lead(): void {
-    this.log.info({ workers: this.config.workers }, 'starting workers');
+    this.log.info({ workers: this.config.workers, autoscaler: this.autoscaler !== undefined }, 'starting workers');
+    this.leading = true;
     this.controller.start();
+    for (const pool of this.pools.values()) this.autoscaler?.sync(pool);
   }
 
   private healthy(): boolean {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { desiredPod } from '../src/resources/pod.ts';
 import { setPodReady } from './support/kubelet.ts';
 import { createPool, getPool, poolPods, waitFor } from './support/kube.ts';
-import { poolManifest } from './support/pools.ts';
+import { NO_NODE, poolManifest } from './support/pools.ts';
 import { dumpLogsOnFailure, operatorSuite } from './support/suite.ts';
 
 const s = operatorSuite('it-pool');
@@ -96,7 +96,7 @@ describe('ConsumerPool -> pods', () => {
 
   it('shows a spec the pod API rejects as InvalidSpec without a hot loop, and recovers when fixed', async () => {
     dumpLogsOnFailure(s);
-    const bad = { template: { spec: { resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } } } };
+    const bad = { template: { spec: { ...NO_NODE.template.spec, resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } } } };
     await createPool(s.k, s.ns, poolManifest('broken', { replicas: 2, extra: bad }));
     const cond = await waitFor('Ready=False InvalidSpec', async () => {
       const p = await getPool(s.k, s.ns, 'broken');

@@ -6,6 +6,7 @@ import type { Pool } from '../api/pool.ts';
 import { httpStatus } from '../errors.ts';
 import { API_VERSION, FIELD_MANAGERS, GROUP, KIND, PLURAL, VERSION } from '../metadata.ts';
 import type { ClusterWriter } from '../reconcile/ports.ts';
+import type { ScalerStatus } from '../status/autoscaler-status.ts';
 import type { OperatorStatus } from '../status/status.ts';
 
 export class KubeClusterWriter implements ClusterWriter {
@@ -30,15 +31,24 @@ export class KubeClusterWriter implements ClusterWriter {
   }
 
   async applyStatus(pool: Pool, status: OperatorStatus): Promise<void> {
+    await this.applyStatusAs(pool, status, FIELD_MANAGERS.operator);
+  }
+
+  private async applyStatusAs(pool: Pool, status: object, fieldManager: string): Promise<void> {
     const { name, namespace } = pool.metadata;
     await this.custom.patchNamespacedCustomObjectStatus(
       {
         group: GROUP, version: VERSION, plural: PLURAL, namespace, name,
         body: { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, status },
-        fieldManager: FIELD_MANAGERS.operator, force: true,
+        fieldManager, force: true,
       },
       setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
     );
+  }
+
+  /** Server-side applies the autoscaler's status fields with the autoscaler's field manager. */
+  async applyScalerStatus(pool: Pool, status: ScalerStatus): Promise<void> {
+    await this.applyStatusAs(pool, status, FIELD_MANAGERS.autoscaler);
   }
 
   /**

@@ -84,10 +84,14 @@ export class Reflector<T extends KubernetesObject> {
       try {
         if (this.resourceVersion === '') await this.relist();
         await this.watchOnce();
-        this.failures = 0;
       } catch (err) {
         if (this.stopped) return;
-        if (httpStatus(err) === 410) this.resourceVersion = '';
+        if (httpStatus(err) === 410) {
+          // our resourceVersion is too old (e.g. after an API server restart): relist now, no backoff
+          this.opts.log.info({ resource: this.opts.name }, 'watch expired; relisting');
+          this.resourceVersion = '';
+          continue;
+        }
         await this.pause(err, 'watch failed');
       }
     }
@@ -113,6 +117,7 @@ export class Reflector<T extends KubernetesObject> {
     }
     this.resourceVersion = resourceVersion;
     this.lastContact = Date.now();
+    this.failures = 0;
     this.opts.onRelist?.();
   }
 
@@ -155,7 +160,11 @@ export class Reflector<T extends KubernetesObject> {
         else resolve();
       };
       this.opts.watch.watch(this.opts.path, query, onEvent, onDone).then(
-        (abort) => { this.abort = abort; this.lastContact = Date.now(); },
+        (abort) => {
+          this.abort = abort;
+          this.lastContact = Date.now();
+          this.failures = 0; // connected: the next failure starts from the shortest backoff
+        },
         reject,
       );
     });

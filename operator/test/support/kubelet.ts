@@ -23,3 +23,26 @@ export async function setPodReady(k: Kube, pod: V1Pod, ready: boolean): Promise<
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
 }
+
+/**
+ * Marks every pod of the namespace Ready a moment after it appears, until stopped: a stand-in kubelet for
+ * suites that need pods to become ready (say so in the test).
+ */
+export function autoReady(k: Kube, namespace: string, delayMs = 300): { stop(): void } {
+  let stopped = false;
+  const done = new Set<string>();
+  const loop = async (): Promise<void> => {
+    while (!stopped) {
+      const pods = await k.core.listNamespacedPod({ namespace }).catch(() => ({ items: [] as V1Pod[] }));
+      for (const pod of pods.items) {
+        const name = pod.metadata?.name ?? '';
+        if (done.has(name) || pod.metadata?.deletionTimestamp) continue;
+        done.add(name);
+        setTimeout(() => { if (!stopped) void setPodReady(k, pod, true).catch(() => undefined); }, delayMs);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  void loop();
+  return { stop: () => { stopped = true; } };
+}

@@ -8,7 +8,13 @@ export interface PoolOptions {
   extra?: Record<string, unknown>;
 }
 
-/** A minimal valid pool (the API server fills the defaults). */
+/**
+ * Keeps pods off every node: this tier has no kubelet, and when a developer's node is up its kubelet
+ * must not fight the test that plays the kubelet.
+ */
+export const NO_NODE = { template: { spec: { nodeSelector: { 'hare.dev/integration': 'no-such-node' } } } };
+
+/** A minimal valid pool (the API server fills the defaults), never scheduled. */
 export function poolManifest(name: string, opts: PoolOptions = {}): Record<string, unknown> {
   return {
     apiVersion: API_VERSION,
@@ -21,6 +27,7 @@ export function poolManifest(name: string, opts: PoolOptions = {}): Record<strin
       broker: { uriSecretRef: { name: 'rabbitmq', key: 'uri' } },
       queue: { name },
       ...(opts.drainTimeoutSeconds !== undefined ? { drain: { timeoutSeconds: opts.drainTimeoutSeconds } } : {}),
+      ...NO_NODE,
       ...opts.extra,
     },
   };
