@@ -14,19 +14,23 @@ import { mountsUnder, teardownNode } from './node-teardown.ts';
 export interface UpOptions {
   /** also start the node (containerd, kubelet, kube-proxy); default false */
   node?: boolean;
-  /** run hack/build-binaries.sh first (instant when cached); default true */
+  /** run hack/build-binaries.sh first (instant when cached); default true. Missing Debian packages are always installed. */
   build?: boolean;
 }
 
-/** Runs hack/build-binaries.sh with its progress on our stderr. */
-export async function buildBinaries(cfg: ClusterConfig): Promise<void> {
-  const script = join(cfg.repoDir, 'hack', 'build-binaries.sh');
-  const code = await new Promise<number | null>((resolveCode, reject) => {
-    const child = spawn('bash', [script, 'all'], { stdio: ['ignore', 'inherit', 'inherit'] });
+function runScript(cfg: ClusterConfig, script: string, args: string[]): Promise<void> {
+  const path = join(cfg.repoDir, 'hack', script);
+  return new Promise((resolveRun, reject) => {
+    const child = spawn('bash', [path, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', reject);
-    child.once('exit', resolveCode);
+    child.once('exit', (code) => (code === 0 ? resolveRun() : reject(new Error(`${path} ${args.join(' ')} failed (exit ${code}); see its output above`))));
   });
-  if (code !== 0) throw new Error(`${script} failed (exit ${code}); see its output above`);
+}
+
+/** Installs missing Debian packages (hack/cluster-deps.sh) and builds or reuses the binaries (hack/build-binaries.sh). */
+export async function prepareHost(cfg: ClusterConfig, node: boolean, build: boolean): Promise<void> {
+  await runScript(cfg, 'cluster-deps.sh', [node ? 'node' : 'control-plane']);
+  if (build) await runScript(cfg, 'build-binaries.sh', ['all']);
 }
 
 /** Serialises up/down across processes (a CLI and a test run starting the cluster at once). */
@@ -59,7 +63,7 @@ async function anyRunning(cfg: ClusterConfig, names: readonly string[]): Promise
 
 /** Brings the cluster up; returns true when everything asked for was already running. */
 export async function clusterUp(cfg: ClusterConfig, opts: UpOptions = {}): Promise<boolean> {
-  if (opts.build !== false) await buildBinaries(cfg);
+  await prepareHost(cfg, opts.node === true, opts.build !== false);
   return withClusterLock(cfg, async () => {
     const t0 = performance.now();
     if (!(await anyRunning(cfg, CONTROL_PLANE)) && ((await readNodeState(cfg)) !== undefined || (await anyRunning(cfg, NODE_DAEMONS)))) {

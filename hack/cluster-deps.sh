@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the local cluster needs, only those missing: `control-plane` (openssl) or `node` (+ runtime, CNI, tools).
+# Usage: hack/cluster-deps.sh [control-plane|node]   (default node). Needs root and Debian's apt when something is missing.
+set -euo pipefail
+
+want="${1:-node}"
+# command (or file) -> Debian package
+declare -A NEED=([openssl]=openssl [ip]=iproute2)
+if [ "$want" = node ]; then
+  NEED+=([containerd]=containerd [ctr]=containerd [containerd-shim-runc-v2]=containerd [runc]=runc
+    [/usr/lib/cni/bridge]=containernetworking-plugins [/usr/lib/cni/host-local]=containernetworking-plugins
+    [buildah]=buildah [iptables]=iptables [ip6tables]=iptables [conntrack]=conntrack [socat]=socat
+    [gcc]=gcc [strip]=binutils [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev [tar]=tar)
+elif [ "$want" != control-plane ]; then
+  echo "usage: $0 [control-plane|node]" >&2; exit 2
+fi
+
+missing=()
+for what in "${!NEED[@]}"; do
+  if [[ "$what" == /* ]]; then [ -e "$what" ] && continue; else command -v "$what" >/dev/null 2>&1 && continue; fi
+  missing+=("${NEED[$what]}")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "cluster-deps: missing Debian packages: $pkgs(install them as root: apt-get install -y $pkgs)" >&2; exit 1
+fi
+echo "[cluster-deps] installing: $pkgs" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# shellcheck disable=SC2086
+apt-get install -y -qq $pkgs >&2
