@@ -84,6 +84,31 @@ describe('policy properties', () => {
     );
   });
 
+  it('the busy floor never scales up, and never lets a pool fall below its busy pods', () => {
+    const withUnackedArb = fc.record({ ready: fc.nat(500), unacked: fc.nat(500), consumers: fc.nat(50) });
+    fc.assert(
+      fc.property(specArb, fc.nat(60), fc.integer({ min: 1, max: 20 }), fc.array(fc.tuple(fc.integer({ min: 1, max: 90 }), withUnackedArb), { minLength: 1, maxLength: 40 }), (spec, start, prefetch, ticks) => {
+        let withFloor = initialState(start, 0);
+        let without = initialState(start, 0);
+        let current = start;
+        let now = 0;
+        for (const [gap, depth] of ticks) {
+          now += gap * 1000;
+          const reading: Reading = { ok: true, depth, latencyMs: 1 };
+          const a = decide({ spec, current, state: withFloor, reading, now, prefetch });
+          const b = decide({ spec, current, state: without, reading, now });
+          const busy = Math.ceil(depth.unacked / prefetch);
+          expect(a.decision.desired).toBeLessThanOrEqual(Math.max(b.decision.desired, clamp(current, spec.minReplicas, spec.maxReplicas)));
+          expect(a.decision.desired).toBeGreaterThanOrEqual(Math.min(current, busy, spec.maxReplicas));
+          // the two runs share the count (the floor's) and keep their own histories
+          withFloor = a.state;
+          without = b.state;
+          current = a.decision.replicas ?? current;
+        }
+      }),
+    );
+  });
+
   it('a constant depth gives a constant count once the windows have passed', () => {
     fc.assert(
       fc.property(specArb, fc.nat(60), fc.nat(3000), (spec, start, depth) => {

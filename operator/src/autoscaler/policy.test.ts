@@ -13,13 +13,13 @@ interface Step {
 }
 
 /** Runs ticks in order, applying each decision to the replica count as the caller would. */
-function run(spec: AutoscalingSpec, start: number, steps: Step[]): { decisions: Decision[]; replicas: number[]; state: PolicyState } {
+function run(spec: AutoscalingSpec, start: number, steps: Step[], prefetch?: number): { decisions: Decision[]; replicas: number[]; state: PolicyState } {
   let state = initialState(start, 0);
   let current = start;
   const decisions: Decision[] = [];
   const replicas: number[] = [];
   for (const step of steps) {
-    const out = decide({ spec, current, state, reading: step.reading, now: step.t * 1000 });
+    const out = decide({ spec, current, state, reading: step.reading, now: step.t * 1000, prefetch });
     state = out.state;
     current = out.decision.replicas ?? current;
     decisions.push(out.decision);
@@ -125,6 +125,29 @@ describe('decide: stabilisation windows (as the HPA)', () => {
     const spec = autoscalingSpec({ downWindow: 60 });
     const { replicas } = run(spec, 8, [0, 30, 59, 60].map((t) => ({ t, reading: ready(0) })));
     expect(replicas).toEqual([8, 8, 8, 1]);
+  });
+});
+
+describe('decide: the busy floor (with prefetch and unacked counts)', () => {
+  it('does not shrink a pool below the pods its in-flight work fills, even with an empty queue', () => {
+    const { replicas, decisions } = run(noWindows, 20, [{ t: 1, reading: withUnacked(0, 14) }], 1);
+    expect(replicas).toEqual([14]);
+    expect(decisions[0]!.reason).toBe(
+      'scaling 20 -> 14: depth 14 (0 ready + 14 unacked) / 10 per replica -> 2; 14 unacked / prefetch 1 keep 14 busy pods',
+    );
+  });
+
+  it('counts pods worth of work, not pods touched: 15 unacked at prefetch 10 keep 2', () => {
+    expect(run(noWindows, 8, [{ t: 1, reading: withUnacked(0, 15) }], 10).replicas).toEqual([2]);
+  });
+
+  it('never scales up for work in flight (draining pods hold unacked messages too)', () => {
+    expect(run(noWindows, 5, [{ t: 1, reading: withUnacked(0, 15) }], 1).replicas).toEqual([5]);
+  });
+
+  it('is off without prefetch or without unacked counts: exactly the HareMq formula', () => {
+    expect(run(noWindows, 20, [{ t: 1, reading: withUnacked(0, 14) }]).replicas).toEqual([2]);
+    expect(run(noWindows, 20, [{ t: 1, reading: ready(0) }], 1).replicas).toEqual([1]);
   });
 });
 

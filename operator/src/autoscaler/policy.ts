@@ -7,9 +7,9 @@
 import type { AutoscalingSpec } from '../api/consumerpool.ts';
 import { fallbackDecision, readFailedDecision } from './failure.ts';
 import { describeDepth, describeScale } from './reason.ts';
-import { clamp, rawRecommendation, remember, stabilize, windowsOf } from './recommend.ts';
+import { busyFloor, clamp, rawRecommendation, remember, stabilize, windowsOf } from './recommend.ts';
 import type { TimedRecommendation } from './recommend.ts';
-import type { Reading } from './types.ts';
+import type { Reading, ReadSuccess } from './types.ts';
 import { totalDepth } from './types.ts';
 
 export interface PolicyState {
@@ -51,6 +51,12 @@ export interface PolicyInput {
   /** The read made for this tick; undefined when none was made (e.g. paused). */
   readonly reading: Reading | undefined;
   readonly now: number;
+  /**
+   * The pool's spec.queue.prefetch. Optional: when given and the reading has unacked counts (management
+   * API), the busy floor applies (see busyFloor in recommend.ts); without it the recommendation is exactly
+   * HareMq's ceil(depth / messagesPerReplica).
+   */
+  readonly prefetch?: number | undefined;
 }
 
 export interface PolicyOutput {
@@ -80,32 +86,36 @@ export function decide(input: PolicyInput): PolicyOutput {
     if (failures < spec.fallback.failureThreshold) return readFailedDecision(input, failures);
     return fallbackDecision(input, failures);
   }
+  return decideFromDepth(input, reading);
+}
+
+/** A successful read: recommendation, busy floor, stabilisation, clamping. */
+function decideFromDepth(input: PolicyInput, reading: ReadSuccess): PolicyOutput {
+  const { spec, current, state, now } = input;
   const depth = totalDepth(reading.depth);
   const windows = windowsOf(spec);
-  const raw = rawRecommendation(depth, spec.messagesPerReplica, current, spec.activationMessages);
-  const stable = stabilize(state.recommendations, raw, current, input.now, windows);
+  const fromDepth = rawRecommendation(depth, spec.messagesPerReplica, current, spec.activationMessages);
+  const floor = busyFloor(reading.depth.unacked, input.prefetch, current);
+  const raw = Math.max(fromDepth, floor);
+  const stable = stabilize(state.recommendations, raw, current, now, windows);
   const desired = clamp(stable.replicas, spec.minReplicas, spec.maxReplicas);
-  const kind: DecisionKind = desired > current ? 'scaleUp' : desired < current ? 'scaleDown' : 'steady';
+  const busy = floor > fromDepth ? { floor, unacked: reading.depth.unacked ?? 0, prefetch: input.prefetch ?? 1 } : undefined;
   const recovered = state.reachable === false;
-  const nextState: PolicyState = {
-    recommendations: remember(state.recommendations, { at: input.now, replicas: raw }, windows),
-    failures: 0,
-    reachable: true,
-  };
-  const reason = describeScale({ spec, current, desired, raw, stable, depth, depthText: describeDepth(reading.depth) });
-  const decision: Decision = {
-    kind,
-    replicas: desired === current ? undefined : desired,
-    desired,
-    reason,
-    event: desired !== current,
-    broker: {
-      reachable: true,
-      transition: recovered ? 'recovered' : undefined,
-      message: recovered ? `queue depth read again after ${state.failures} failed reads` : 'queue depth read',
+  return {
+    state: { recommendations: remember(state.recommendations, { at: now, replicas: raw }, windows), failures: 0, reachable: true },
+    decision: {
+      kind: desired > current ? 'scaleUp' : desired < current ? 'scaleDown' : 'steady',
+      replicas: desired === current ? undefined : desired,
+      desired,
+      reason: describeScale({ spec, current, desired, raw: fromDepth, busy, stable, depth, depthText: describeDepth(reading.depth) }),
+      event: desired !== current,
+      broker: {
+        reachable: true,
+        transition: recovered ? 'recovered' : undefined,
+        message: recovered ? `queue depth read again after ${state.failures} failed reads` : 'queue depth read',
+      },
     },
   };
-  return { state: nextState, decision };
 }
 
 function idle(state: PolicyState, kind: DecisionKind, current: number, reason: string): PolicyOutput {

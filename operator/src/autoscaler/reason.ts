@@ -13,7 +13,10 @@ export interface ScaleFacts {
   readonly spec: AutoscalingSpec;
   readonly current: number;
   readonly desired: number;
+  /** The depth-based recommendation. */
   readonly raw: number;
+  /** Set when the busy floor raised the recommendation above `raw`. */
+  readonly busy?: { readonly floor: number; readonly unacked: number; readonly prefetch: number } | undefined;
   readonly stable: Stabilized;
   /** Total depth the recommendation used. */
   readonly depth: number;
@@ -28,10 +31,16 @@ function recommendationText(f: ScaleFacts): string {
   return `${f.depthText} / ${spec.messagesPerReplica} per replica -> ${f.raw}`;
 }
 
+function busyText(f: ScaleFacts): string | undefined {
+  if (f.busy === undefined) return undefined;
+  return `${f.busy.unacked} unacked / prefetch ${f.busy.prefetch} keep ${f.busy.floor} busy pods`;
+}
+
 function stabilizationText(f: ScaleFacts): string | undefined {
   const { spec, stable } = f;
-  if (stable.replicas === f.raw) return undefined;
-  if (stable.replicas > f.raw) {
+  const raw = Math.max(f.raw, f.busy?.floor ?? 0);
+  if (stable.replicas === raw) return undefined;
+  if (stable.replicas > raw) {
     return `scale-down window ${spec.scaleDown.stabilizationWindowSeconds}s: highest recent recommendation ${stable.downLimit}, so ${stable.replicas}`;
   }
   return `scale-up window ${spec.scaleUp.stabilizationWindowSeconds}s: lowest recent recommendation ${stable.upLimit}, so ${stable.replicas}`;
@@ -44,7 +53,7 @@ function clampText(f: ScaleFacts): string | undefined {
 
 /** "scaled 2 -> 6: depth 57 (50 ready + 7 unacked) / 10 per replica -> 6" and the like. */
 export function describeScale(f: ScaleFacts): string {
-  const parts = [recommendationText(f), stabilizationText(f), clampText(f)].filter((p): p is string => p !== undefined);
+  const parts = [recommendationText(f), busyText(f), stabilizationText(f), clampText(f)].filter((p): p is string => p !== undefined);
   const head = f.desired === f.current ? `keeping ${f.current} replicas` : `scaling ${f.current} -> ${f.desired}`;
   return `${head}: ${parts.join('; ')}`;
 }

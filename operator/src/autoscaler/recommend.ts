@@ -23,6 +23,18 @@ export function rawRecommendation(depth: number, messagesPerReplica: number, cur
   return Math.ceil(depth / messagesPerReplica);
 }
 
+/**
+ * Pods' worth of messages in flight, ceil(unacked / prefetch): a lower bound on the consumers that are busy
+ * (each holds at most `prefetch`). The policy never recommends fewer pods than that, which generalises the
+ * scale-to-zero guard to every size and stops depth-only scaling from collapsing a pool that is keeping up
+ * with its load (queue empty, every consumer working). Capped at the current count: work in flight (on
+ * draining pods, say) is never a reason to scale up. 0 when unacked or prefetch is unknown.
+ */
+export function busyFloor(unacked: number | undefined, prefetch: number | undefined, current: number): number {
+  if (unacked === undefined || prefetch === undefined || unacked <= 0 || prefetch <= 0) return 0;
+  return Math.min(current, Math.ceil(unacked / prefetch));
+}
+
 /** Bounds a replica count to [min, max]. */
 export function clamp(replicas: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, replicas));
