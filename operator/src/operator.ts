@@ -31,7 +31,7 @@ export class Operator {
   readonly controller: Controller;
   private readonly index = new PodIndex();
   private readonly elector: LeaderElector | undefined;
-  private readonly sources = new DepthSources();
+  private readonly sources: DepthSources;
   private readonly autoscaler: Autoscaler | undefined;
   private leading = false;
   private servers: Server[] = [];
@@ -47,6 +47,7 @@ export class Operator {
     const core = kc.makeApiClient(CoreV1Api);
     const custom = kc.makeApiClient(CustomObjectsApi);
     const watch = new Watch(kc);
+    this.sources = new DepthSources({ connectionName: `hare-operator-autoscaler/${config.identity}`, log: log.child({ component: 'depth' }) });
     const expectations = new Expectations();
     const queue = new WorkQueue(undefined, {
       onAdd: () => metrics.queueAdds.inc({ name: 'consumerpool' }),

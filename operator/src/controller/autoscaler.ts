@@ -117,7 +117,7 @@ export class Autoscaler {
       scaled = true;
       deps.log.info({ pool: label.pool, from: current, to: decision.replicas, reason: decision.reason }, 'autoscaled');
     }
-    if (decision.event) deps.events.emit(pool, 'Normal', REASONS.autoscaled, scaled ? `Scaled from ${current} to ${decision.replicas}: ${decision.reason}` : decision.reason);
+    if (decision.event) deps.events.emit(pool, 'Normal', REASONS.autoscaled, decision.reason); // the reason names both sizes
     if (decision.broker.transition === 'lost') deps.events.emit(pool, 'Warning', REASONS.brokerUnreachable, decision.reason);
     if (decision.broker.transition === 'recovered') deps.events.emit(pool, 'Normal', REASONS.brokerReachable, decision.broker.message);
     const status = computeScalerStatus({ pool, reading, decision, scaled, now: new Date(now) });
