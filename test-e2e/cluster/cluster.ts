@@ -83,12 +83,12 @@ export async function clusterUp(cfg: ClusterConfig, opts: UpOptions = {}): Promi
 /** Stops everything, removes the state dir, and returns whatever is still left (empty = clean). */
 export async function clusterDown(cfg: ClusterConfig): Promise<string[]> {
   return withClusterLock(cfg, async () => {
-    const chainsBefore = (await readNodeState(cfg))?.chainsBefore ?? [];
+    const before = await readNodeState(cfg);
     await teardownNode(cfg);
     await stopControlPlane(cfg);
     const mounts = mountsUnder(readFileSync('/proc/self/mountinfo', 'utf8'), [cfg.stateDir]);
     if (mounts.length === 0) await rm(cfg.stateDir, { recursive: true, force: true });
     else log(`not removing ${cfg.stateDir}: still mounted: ${mounts.join(', ')}`);
-    return leftovers(cfg, chainsBefore);
+    return leftovers(cfg, before);
   });
 }

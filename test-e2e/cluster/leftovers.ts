@@ -4,6 +4,8 @@ import type { ClusterConfig } from './config.ts';
 import { tryRun } from './exec.ts';
 import { kubepodsCgroups, mountsUnder } from './node-teardown.ts';
 import { currentOwnedChains } from './node-net.ts';
+import type { NodeState } from './node.ts';
+import { HOST_DIRS } from './node.ts';
 
 /** Client tools from the bin dir that anyone may be running; they hold no cluster state. */
 const CLIENT_TOOLS = ['kubectl', 'helm', 'etcdctl'];
@@ -42,7 +44,8 @@ export function listeningAmong(ports: readonly number[]): number[] {
 }
 
 /** Everything cluster:down should have removed that is still there; empty means clean. */
-export async function leftovers(cfg: ClusterConfig, chainsBefore: readonly string[] = []): Promise<string[]> {
+export async function leftovers(cfg: ClusterConfig, before?: NodeState): Promise<string[]> {
+  const chainsBefore = before?.chainsBefore ?? [];
   const out: string[] = [];
   out.push(...ourProcesses(cfg).map((p) => `process ${p}`));
   const p = cfg.ports;
@@ -55,5 +58,6 @@ export async function leftovers(cfg: ClusterConfig, chainsBefore: readonly strin
   out.push(...kubepodsCgroups().map((c) => `cgroup ${c}`));
   out.push(...(await currentOwnedChains()).filter((c) => !chainsBefore.includes(c)).map((c) => `iptables chain ${c}`));
   if (existsSync(cfg.stateDir)) out.push(`state dir ${cfg.stateDir} still exists`);
+  for (const d of HOST_DIRS) if (before?.dirsBefore[d] === false && existsSync(d)) out.push(`host dir ${d} was created and is still there`);
   return out;
 }

@@ -1,5 +1,5 @@
 // Removes every trace of the node: processes, containers, netns, mounts, cgroups, iptables chains, bridge, sysctls, files.
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClusterConfig } from './config.ts';
@@ -97,24 +97,28 @@ async function removeContainers(sock: string): Promise<string[]> {
   return [...netns];
 }
 
-function removeHostFiles(cfg: ClusterConfig, dirsBefore: Record<string, boolean>): void {
-  const results = '/var/lib/cni/results';
-  for (const f of existsSync(results) ? readdirSync(results) : []) if (f.startsWith(`${cfg.cniNetwork}-`)) unlinkSync(join(results, f));
-  const logs = '/var/log/containers';
-  for (const f of existsSync(logs) ? readdirSync(logs) : []) {
+/** Removes entries of `dir` for which `ours(name)` holds; errors (vanished, not a link) are ignored. */
+function removeEntries(dir: string, ours: (name: string) => boolean): void {
+  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
     try {
-      if (readlinkSync(join(logs, f)).startsWith(cfg.stateDir)) unlinkSync(join(logs, f));
+      if (ours(f)) unlinkSync(join(dir, f));
     } catch {
-      /* not a symlink */
+      /* gone or not ours */
     }
   }
-  for (const d of HOST_DIRS) {
-    if (dirsBefore[d] === false && existsSync(d)) {
-      try {
-        rmdirSync(d);
-      } catch {
-        /* not empty: someone else uses it too */
-      }
+}
+
+/** Files the runtime leaves outside the state dir, then host dirs that we created and that are now empty. */
+function removeHostFiles(cfg: ClusterConfig, dirsBefore: Record<string, boolean>): void {
+  const devicePlugins = '/var/lib/kubelet/device-plugins';
+  if (dirsBefore[devicePlugins] === false) rmSync(join(devicePlugins, 'kubelet.sock'), { force: true });
+  removeEntries('/var/lib/cni/results', (f) => f.startsWith(`${cfg.cniNetwork}-`));
+  removeEntries('/var/log/containers', (f) => readlinkSync(join('/var/log/containers', f)).startsWith(cfg.stateDir));
+  for (const d of HOST_DIRS.filter((h) => dirsBefore[h] === false && existsSync(h))) {
+    try {
+      rmdirSync(d);
+    } catch {
+      /* not empty: someone else uses it too */
     }
   }
 }

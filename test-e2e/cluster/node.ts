@@ -22,8 +22,11 @@ export interface NodeState {
   dirsBefore: Record<string, boolean>;
 }
 
-/** Host directories the runtime may create outside our state dir; removed again if they did not exist and are empty. */
-export const HOST_DIRS = ['/run/containerd/s', '/run/containerd/fifo', '/run/containerd/runc/k8s.io', '/run/containerd/runc', '/run/containerd', '/var/lib/cni/results', '/var/lib/cni', '/var/log/containers', '/run/netns'];
+/**
+ * Host directories the runtime may create outside our state dir (children first); removed again if they did not
+ * exist and are empty. The kubelet's device-plugin socket dir is hard-coded, whatever --root-dir says.
+ */
+export const HOST_DIRS = ['/var/lib/kubelet/device-plugins', '/var/lib/kubelet', '/run/containerd/s', '/run/containerd/fifo', '/run/containerd/runc/k8s.io', '/run/containerd/runc', '/run/containerd', '/var/lib/cni/results', '/var/lib/cni', '/var/log/containers', '/run/netns'];
 
 /** Loopback-only services that pods reach at the node address through a socat forwarder. */
 export const FORWARDED_PORTS: Array<{ port: number; what: string }> = [
@@ -72,8 +75,12 @@ async function startForwarders(cfg: ClusterConfig): Promise<void> {
   for (const f of FORWARDED_PORTS) {
     const name = `forward-${f.port}`;
     if ((await runningPid(cfg, name)) !== undefined) continue;
-    // a broker that already listens on every address needs no forwarder
+    // a service that already listens on every address needs no forwarder; one that is absent gets none
     if (f.port !== cfg.ports.apiserver && (await reachable(cfg.nodeIp, f.port))) continue;
+    if (!(await reachable('127.0.0.1', f.port))) {
+      log(`no forward for ${f.what}: nothing listens on 127.0.0.1:${f.port}`);
+      continue;
+    }
     await startDaemon(cfg, name, { bin: '/usr/bin/socat', args: [`TCP-LISTEN:${f.port},bind=${cfg.nodeIp},reuseaddr,fork`, `TCP:127.0.0.1:${f.port}`] });
     log(`forward ${cfg.nodeIp}:${f.port} -> 127.0.0.1:${f.port} (${f.what})`);
   }
