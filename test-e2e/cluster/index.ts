@@ -11,7 +11,7 @@
  *
  * - startControlPlane(): etcd + kube-apiserver + kube-controller-manager + kube-scheduler on loopback; resolves once
  *   /readyz is ok and the controller-manager has created the `default` ServiceAccount and kube-root-ca.crt.
- *   Cold start ~10-20 s; already running: < 1 s. No kubelet: pods stay Pending.
+ *   Cold start ~13-20 s; already running: ~3 s. Pods stay Pending unless the node is also up (then `node` is true).
  * - startCluster(): the same plus the node `hare-node` (containerd, kubelet, kube-proxy, pod bridge 10.244.0.0/24)
  *   and the RabbitMQ pod user; resolves once the node is Ready.
  * - stop(): cluster:down, everything (control plane and node); rejects if any trace is left.
@@ -27,6 +27,7 @@ import { clusterConfig } from './config.ts';
 import { restartApiServer as restart } from './control-plane.ts';
 import { importImage as importIntoNode } from './images.ts';
 import { apiserverUrl } from './kubeconfig.ts';
+import { nodeRunning } from './node.ts';
 import type { PodBroker } from './rabbitmq.ts';
 import { readPodBroker } from './rabbitmq.ts';
 
@@ -41,6 +42,8 @@ export interface LocalCluster {
   server: string;
   /** true when the cluster was already up before this call */
   alreadyRunning: boolean;
+  /** true when the node (kubelet) runs: pods are then really scheduled and run, and the kubelet owns pod status */
+  node: boolean;
   /** cluster:down (control plane and node); rejects listing any leftover trace */
   stop(): Promise<void>;
 }
@@ -54,7 +57,8 @@ export interface StartOptions {
 async function start(node: boolean, opts: StartOptions): Promise<LocalCluster> {
   const cfg = opts.config ?? clusterConfig();
   const alreadyRunning = await clusterUp(cfg, { node, build: opts.build ?? true });
-  return { kubeconfig: cfg.adminKubeconfig, server: apiserverUrl(cfg), alreadyRunning, stop: () => stopCluster(cfg) };
+  const hasNode = node || (await nodeRunning(cfg));
+  return { kubeconfig: cfg.adminKubeconfig, server: apiserverUrl(cfg), alreadyRunning, node: hasNode, stop: () => stopCluster(cfg) };
 }
 
 /** Starts (or reuses) the control plane only. */
