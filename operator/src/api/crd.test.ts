@@ -36,6 +36,11 @@ describe('ConsumerPool CRD', () => {
     expect(readFileSync(OUT_PATH, 'utf8')).toBe(render(schema));
   });
 
+  it('is the same file in the Helm chart', () => {
+    const inChart = new URL('../../../charts/hare-operator/crds/consumerpools.hare.dev.yaml', import.meta.url);
+    expect(readFileSync(inChart, 'utf8')).toBe(readFileSync(CRD_PATH, 'utf8'));
+  });
+
   it('has the scale and status subresources the HPA, KEDA and kubectl scale need', () => {
     expect(version.subresources).toEqual({
       status: {},

@@ -5,9 +5,6 @@ import { ownerReference, type Pool } from '../api/pool.ts';
 import { CONTAINER_NAME, LABELS, podLabels } from '../metadata.ts';
 import { shortHash } from './hash.ts';
 
-/** UID/GID the consumer runs as when the image does not say otherwise (matches the runtime image's user). */
-export const CONSUMER_UID = 10001;
-
 export interface DesiredPod {
   pod: V1Pod;
   /** Hash of everything in the pod that comes from the pool; a change means the pods must roll. */
@@ -49,12 +46,8 @@ function podSpec(pool: Pool): V1PodSpec {
     terminationGracePeriodSeconds: pool.spec.drain.timeoutSeconds + GRACE_MARGIN_SECONDS,
     enableServiceLinks: false,
     automountServiceAccountToken: overrides.serviceAccountName !== undefined,
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: CONSUMER_UID,
-      runAsGroup: CONSUMER_UID,
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    // the image's numeric non-root USER applies (1000 in the runtime image); root images are refused
+    securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
     containers: [container(pool)],
     volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
   };

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test run, from a fresh clone: Node 24, dependencies, lint, types, then the unit, integration and
+# end-to-end tiers on real parts. Usage: hack/test-all.sh [unit] [integration] [e2e]   (default: all three)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n=== %s [%(%H:%M:%S)T] ===\n' "$*" -1; }
+tiers=("$@"); [ ${#tiers[@]} -gt 0 ] || tiers=(unit integration e2e)
+want() { local t; for t in "${tiers[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
+
+step "Node.js"
+PATH="$(bash hack/node.sh):$PATH"; export PATH
+node --version
+step "npm ci"
+npm ci --no-audit --no-fund
+step "lint, types, generated types"
+npm run lint
+npm run typecheck
+node hack/gen-types.ts --check
+if want unit; then step "unit tier"; npm test; fi
+if want integration || want e2e; then step "RabbitMQ"; bash hack/ensure-rabbitmq.sh; fi
+if want integration; then step "integration tier"; npm run test:integration; fi
+if want e2e; then step "end-to-end tier"; npm run test:e2e; fi
+step "done"
