@@ -10,6 +10,8 @@ want() { local t; for t in "${tiers[@]}"; do [ "$t" = "$1" ] && return 0; done; 
 step "Node.js"
 PATH="$(bash hack/node.sh):$PATH"; export PATH
 node --version
+step "system packages (Debian: openssl, containerd, runc, CNI plugins, buildah, iptables, ...)"
+if want e2e; then bash hack/cluster-deps.sh node; else bash hack/cluster-deps.sh control-plane; fi
 step "npm ci"
 npm ci --no-audit --no-fund
 step "lint, types, generated types"
