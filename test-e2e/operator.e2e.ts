@@ -59,7 +59,7 @@ describe('hare-operator end to end', () => {
     await t.kubectl('apply', '-n', NS, '-f', join(REPO, 'examples/pool.yaml'));
     await waitFor('1 ready pod', async () => (await pool()).readyReplicas === 1, 180_000);
     // amqp-publish (Debian's amqp-tools) is a client not written here
-    execFileSync('amqp-publish', ['--url', cluster.hostBrokerUri, '-r', 'orders', '-C', 'application/json', '-b', JSON.stringify({ id: 'amqp-publish-1' })]);
+    execFileSync('amqp-publish', ['--url', cluster.hostBrokerUri.replace(/\/$/, ''), '-r', 'orders', '-C', 'application/json', '-b', JSON.stringify({ id: 'amqp-publish-1' })]);
     load.published.add('amqp-publish-1');
     await load.publish(20, 0);
     await waitFor('21 records', () => load.tally().recorded === 21, 60_000);

@@ -54,6 +54,10 @@ describe('leader election', () => {
     expect(reconciles(await standby.metrics())).toBe(0);
     const lease = await k.kubectl('get', 'lease', '-n', ns, 'hare-operator-leader', '-o', 'jsonpath={.spec.holderIdentity}');
     expect(leader.logs.some((l) => l.msg === 'became leader' && l.identity === lease)).toBe(true);
+    // leadership is kept by renewals: still the same leader after more than a renew deadline
+    await new Promise((r) => setTimeout(r, 12_000));
+    expect(await isLeader(leader)).toBe(true);
+    expect(leader.logs.filter((l) => l.msg === 'lease update failed' || l.msg === 'lost leadership: could not renew the lease in time')).toEqual([]);
   });
 
   it('hands over within the lease duration when the leader is killed', async () => {

@@ -28,5 +28,8 @@ describe('leader election rules', () => {
     const renewed = nextSpec(taken, 'a', DEFAULT_TIMING, new Date(7000));
     expect(renewed).toMatchObject({ leaseTransitions: 3, acquireTime: now, renewTime: new Date(7000) });
     expect(nextSpec(undefined, 'a', DEFAULT_TIMING, now).leaseTransitions).toBe(0);
+    // as read back from the API server: times are strings
+    const read = { holderIdentity: 'a', leaseTransitions: 3, acquireTime: '2026-01-01T00:00:05.000000Z' as unknown as Date };
+    expect(nextSpec(read, 'a', DEFAULT_TIMING, new Date(9000)).acquireTime).toEqual(new Date('2026-01-01T00:00:05.000Z'));
   });
 });

@@ -31,13 +31,20 @@ export function mayTake(obs: Observation, me: string, timing: ElectionTiming, no
   return now - obs.observedAt > timing.leaseDurationMs;
 }
 
+/** Lease times arrive as strings (the client does not revive MicroTime) or Dates. */
+function asDate(value: unknown, fallback: Date): Date {
+  if (value instanceof Date) return value;
+  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isNaN(ms) ? fallback : new Date(ms);
+}
+
 /** The lease spec `me` writes to acquire or renew. */
 export function nextSpec(current: V1LeaseSpec | undefined, me: string, timing: ElectionTiming, now: Date): V1LeaseSpec {
   const taking = current?.holderIdentity !== me;
   return {
     holderIdentity: me,
     leaseDurationSeconds: Math.ceil(timing.leaseDurationMs / 1000),
-    acquireTime: taking ? now : (current?.acquireTime ?? now),
+    acquireTime: taking ? now : asDate(current?.acquireTime, now),
     renewTime: now,
     leaseTransitions: (current?.leaseTransitions ?? 0) + (taking && current?.holderIdentity ? 1 : 0),
   };
