@@ -1,0 +1,85 @@
+// npm run bench:autoscaler:latency: backlog published -> spec.replicas patched, over N runs against the running operator.
+// Flags: --runs N (20), --interval S (pool pollIntervalSeconds, 5), --management (read unacked via the HTTP API too).
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import amqp from 'amqplib';
+import { clusterConfig, startControlPlane } from '../../../test-e2e/cluster/index.ts';
+import { GROUP, PLURAL, VERSION } from '../../src/metadata.ts';
+import { startOperator } from '../../test/support/operator-process.ts';
+import { poolManifest } from '../../test/support/pools.ts';
+import { seeded } from './random.ts';
+import { watchReplicas } from './replica-watch.ts';
+
+const AMQP_URI = process.env.HARE_TEST_AMQP_URI ?? 'amqp://guest:guest@127.0.0.1:5672/';
+const MANAGEMENT_URI = process.env.HARE_TEST_MANAGEMENT_URI ?? 'http://guest:guest@127.0.0.1:15672';
+const BACKLOG = 50; // 10 messages per replica: 1 -> 5
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, interval: { type: 'string', default: '5' }, management: { type: 'boolean', default: false } } });
+const runs = Number(values.runs);
+const intervalS = Number(values.interval);
+
+const cluster = await startControlPlane();
+const kubectl = join(clusterConfig().binDir, 'kubectl');
+execFileSync(kubectl, ['--kubeconfig', cluster.kubeconfig, 'apply', '--server-side', '--force-conflicts', '-f', new URL('../../../crds/consumerpools.hare.dev.yaml', import.meta.url).pathname]);
+execFileSync(kubectl, ['--kubeconfig', cluster.kubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', 'crd/consumerpools.hare.dev']);
+const kc = new KubeConfig();
+kc.loadFromFile(cluster.kubeconfig);
+const core = kc.makeApiClient(CoreV1Api);
+const custom = kc.makeApiClient(CustomObjectsApi);
+
+const suffix = randomBytes(3).toString('hex');
+const ns = `bench-latency-${suffix}`;
+const queue = `bench-latency-${suffix}`;
+const conn = await amqp.connect(AMQP_URI);
+const ch = await conn.createConfirmChannel();
+await ch.assertQueue(queue, { durable: false });
+await core.createNamespace({ body: { metadata: { name: ns } } });
+await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'rabbitmq' }, stringData: { uri: AMQP_URI, 'management-uri': MANAGEMENT_URI } } });
+const op = await startOperator(cluster.kubeconfig, ['--namespace', ns, '--log-level', 'info'], { POD_NAME: `bench-latency-${suffix}` });
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const latencies: number[] = [];
+const watch = await watchReplicas(kc, `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`, 'latency');
+try {
+  const manifest = poolManifest('latency', { replicas: 1 });
+  const broker = { uriSecretRef: { name: 'rabbitmq', key: 'uri' }, ...(values.management ? { managementUriSecretRef: { name: 'rabbitmq', key: 'management-uri' } } : {}) };
+  Object.assign(manifest.spec as object, {
+    broker,
+    queue: { name: queue },
+    autoscaling: { minReplicas: 1, maxReplicas: 20, messagesPerReplica: 10, pollIntervalSeconds: intervalS, scaleDown: { stabilizationWindowSeconds: 0 } },
+  });
+  await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: manifest });
+  const rng = seeded(5250);
+  for (let run = 1; run <= runs; run++) {
+    await watch.until(1, 60_000);
+    await sleep(rng() * intervalS * 1000); // a uniformly random phase of the poll timer
+    const published = performance.now();
+    for (let i = 0; i < BACKLOG; i++) ch.sendToQueue(queue, Buffer.from(`m${i}`));
+    await ch.waitForConfirms();
+    const patched = await watch.until(BACKLOG / 10, 60_000);
+    latencies.push(patched - published);
+    console.log(`run ${run}: ${Math.round(patched - published)} ms`);
+    await ch.purgeQueue(queue);
+  }
+} catch (err) {
+  console.error(`--- operator log (last 40 lines) ---\n${op.logs.slice(-40).map((l) => JSON.stringify(l)).join('\n')}`);
+  throw err;
+} finally {
+  watch.stop();
+  await op.stop();
+  await core.deleteNamespace({ name: ns }).catch(() => undefined);
+  await ch.deleteQueue(queue).catch(() => undefined);
+  await conn.close();
+  if (!cluster.alreadyRunning && !process.env.HARE_KEEP_CLUSTER) await cluster.stop();
+}
+
+const sorted = [...latencies].sort((a, b) => a - b);
+const at = (q: number): number => Math.round(sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1))] ?? NaN);
+console.log(
+  `\ndecision latency (backlog of ${BACKLOG} published -> spec.replicas 1 -> 5 seen by a watch), ${latencies.length} runs, ` +
+    `poll interval ${intervalS} s${values.management ? ', management API on' : ''}: median ${at(0.5)} ms, p90 ${at(0.9)} ms, ` +
+    `min ${at(0)} ms, max ${at(1)} ms; target one interval + 250 ms = ${intervalS * 1000 + 250} ms (KEDA + HPA defaults: up to 30 s + 15 s)`,
+);
