@@ -11,11 +11,18 @@ const channel = await connection.createChannel();
 await channel.prefetch(Number(prefetchArg));
 let count = 0;
 let first = 0;
+let cpu: NodeJS.CpuUsage | undefined;
 await channel.consume(queue, (m) => {
   if (m === null) return;
-  if (count === 0) first = performance.now();
+  if (count === 0) {
+    first = performance.now();
+    cpu = process.cpuUsage();
+  }
   channel.ack(m);
   count += 1;
-  if (count === total) process.stdout.write(`${JSON.stringify({ bench: { count, ms: performance.now() - first } })}\n`);
+  if (count === total) {
+    const used = process.cpuUsage(cpu);
+    process.stdout.write(`${JSON.stringify({ bench: { count, ms: performance.now() - first, cpuUs: used.user + used.system } })}\n`);
+  }
 });
 process.stdout.write(`${JSON.stringify({ msg: 'consuming' })}\n`);

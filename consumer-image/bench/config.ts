@@ -9,13 +9,13 @@ export interface BenchConfig {
   readonly bodyBytes: number;
 }
 
-/** `npm run bench:consumer -- --messages 20000 --rounds 5 --prefetch 100 --body-bytes 256` */
+/** `npm run bench:consumer -- --messages 20000 --rounds 7 --prefetch 100 --body-bytes 256` */
 export function readBenchConfig(argv: readonly string[] = process.argv.slice(2)): BenchConfig {
   const { values } = parseArgs({
     args: [...argv],
     options: {
       messages: { type: 'string', default: '20000' },
-      rounds: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '7' },
       prefetch: { type: 'string', default: '100' },
       'body-bytes': { type: 'string', default: '256' },
     },

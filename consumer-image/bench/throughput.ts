@@ -25,8 +25,15 @@ async function fill(connection: ChannelModel, queue: string, config: BenchConfig
   await channel.close();
 }
 
-/** Starts one consumer process and resolves with the milliseconds from its first to its N-th message. */
-function measure(who: Contender, queue: string, config: BenchConfig): Promise<number> {
+interface Sample {
+  /** Messages per second, first to N-th message. */
+  readonly rate: number;
+  /** CPU time of the consumer process per message, microseconds. */
+  readonly cpuUsPerMessage: number;
+}
+
+/** Starts one consumer process; it reports the time and CPU from its first to its N-th message. */
+function measure(who: Contender, queue: string, config: BenchConfig): Promise<Sample> {
   const child =
     who === 'bare amqplib'
       ? spawn(process.execPath, [here('./bare-consumer.ts'), config.brokerUri, queue, String(config.prefetch), String(config.messages)], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -47,11 +54,11 @@ function measure(who: Contender, queue: string, config: BenchConfig): Promise<nu
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
-      const match = /"bench":\{"count":(\d+),"ms":([\d.]+)\}/.exec(buffered);
+      const match = /"bench":\{"count":(\d+),"ms":([\d.]+),"cpuUs":(\d+)\}/.exec(buffered);
       if (match === null) return;
       clearTimeout(timer);
       child.kill('SIGKILL');
-      resolve(Number(match[2]));
+      resolve({ rate: config.messages / (Number(match[2]) / 1000), cpuUsPerMessage: Number(match[3]) / config.messages });
     });
     child.once('exit', (code) => code !== null && code !== 0 && reject(new Error(`${who} exited with ${code}`)));
   });
@@ -73,7 +80,8 @@ const median = (xs: number[]): number => {
 async function main(): Promise<void> {
   const config = readBenchConfig();
   const connection = await connect(config.brokerUri);
-  const rates: Record<Contender, number[]> = { 'bare amqplib': [], 'hare runtime': [] };
+  const samples: Record<Contender, Sample[]> = { 'bare amqplib': [], 'hare runtime': [] };
+  const roundRatios: number[] = [];
   console.log(`consumer throughput: ${config.messages} messages x ${config.rounds} rounds, prefetch ${config.prefetch}, ${config.bodyBytes}-byte bodies, no-op handler`);
   for (let round = 1; round <= config.rounds; round++) {
     // alternate who goes first, so warm-up and background load fall on both sides
@@ -82,19 +90,21 @@ async function main(): Promise<void> {
     for (const who of order) {
       const queue = `bench.${Date.now().toString(36)}.${round}.${who === 'bare amqplib' ? 'bare' : 'hare'}`;
       await fill(connection, queue, config);
-      const ms = await measure(who, queue, config);
+      const sample = await measure(who, queue, config);
       await cleanup(connection, queue);
-      const rate = config.messages / (ms / 1000);
-      rates[who].push(rate);
-      line.push(`${who} ${Math.round(rate)} msg/s`);
+      samples[who].push(sample);
+      line.push(`${who} ${Math.round(sample.rate)} msg/s (${sample.cpuUsPerMessage.toFixed(1)} us CPU/msg)`);
     }
+    roundRatios.push(samples['hare runtime'].at(-1)!.rate / samples['bare amqplib'].at(-1)!.rate);
     console.log(`round ${round}: ${line.join(', ')}`);
   }
-  const bare = median(rates['bare amqplib']);
-  const hare = median(rates['hare runtime']);
-  console.log(`median bare amqplib: ${Math.round(bare)} msg/s`);
-  console.log(`median hare runtime: ${Math.round(hare)} msg/s`);
-  console.log(`ratio (hare / bare): ${(hare / bare).toFixed(3)} (target >= 0.95)`);
+  const rate = (who: Contender): number => median(samples[who].map((s) => s.rate));
+  const cpu = (who: Contender): number => median(samples[who].map((s) => s.cpuUsPerMessage));
+  for (const who of ['bare amqplib', 'hare runtime'] as const) {
+    console.log(`median ${who}: ${Math.round(rate(who))} msg/s, ${cpu(who).toFixed(1)} us CPU/msg`);
+  }
+  console.log(`ratio of medians (hare / bare): ${(rate('hare runtime') / rate('bare amqplib')).toFixed(3)} (target >= 0.95)`);
+  console.log(`median of per-round ratios:     ${median(roundRatios).toFixed(3)}`);
   await connection.close();
 }
 

@@ -1,5 +1,6 @@
 // Prometheus metrics of the runtime (prom-client, own registry); label values never carry credentials.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LeanHistogram } from './histogram.ts';
 
 export type HandlerOutcome = 'ack' | 'retry' | 'reject';
 
@@ -13,7 +14,8 @@ export interface Metrics {
   readonly requeued: Counter;
   /** An ack or nack could not be sent (channel gone): the broker redelivers the message. */
   readonly settleFailed: Counter;
-  readonly handlerDuration: Histogram<'outcome'>;
+  /** Per message, so the lean implementation (prom-client's hashes labels on every observe). */
+  readonly handlerDuration: LeanHistogram<HandlerOutcome>;
   readonly inFlight: Gauge;
   readonly connected: Gauge;
   readonly ready: Gauge;
@@ -40,13 +42,16 @@ export function createMetrics(labels: Readonly<Record<string, string>>): Metrics
     deadLettered: counter('messages_dead_lettered_total', 'Messages republished (confirmed) to the dead queue.', ['cause']),
     requeued: counter('messages_requeued_total', 'Messages nacked back to the queue because the republish failed.'),
     settleFailed: counter('settle_failures_total', 'Acks or nacks that could not be sent; the broker redelivers those messages.'),
-    handlerDuration: new Histogram({
-      name: 'hare_consumer_handler_duration_seconds',
-      help: 'Time spent in the module handler, by outcome.',
-      labelNames: ['outcome'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    }),
+    handlerDuration: new LeanHistogram(
+      {
+        name: 'hare_consumer_handler_duration_seconds',
+        help: 'Time spent in the module handler, by outcome.',
+        label: 'outcome',
+        values: ['ack', 'retry', 'reject'],
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      },
+      registry,
+    ),
     inFlight: new Gauge({ name: 'hare_consumer_messages_in_flight', help: 'Messages being handled now.', registers }),
     connected: new Gauge({ name: 'hare_consumer_connected', help: '1 while connected to the broker.', registers }),
     ready: new Gauge({ name: 'hare_consumer_ready', help: '1 while consuming and not draining.', registers }),

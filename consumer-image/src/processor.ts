@@ -40,9 +40,9 @@ export type Processor = (delivery: ConsumeMessage, channel: SettleChannel, publi
 export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = () => undefined): Processor {
   const { metrics, logger } = deps;
   const durations = {
-    ack: metrics.handlerDuration.labels({ outcome: 'ack' }),
-    retry: metrics.handlerDuration.labels({ outcome: 'retry' }),
-    reject: metrics.handlerDuration.labels({ outcome: 'reject' }),
+    ack: metrics.handlerDuration.labels('ack'),
+    retry: metrics.handlerDuration.labels('retry'),
+    reject: metrics.handlerDuration.labels('reject'),
   } satisfies Record<HandlerOutcome, unknown>;
   const settle = (what: 'ack' | 'nack', delivery: ConsumeMessage, channel: SettleChannel): boolean => {
     try {
