@@ -90,13 +90,15 @@ export class Autoscaler {
     const pool = this.deps.pools.get(namespace, name);
     const spec = pool?.spec.autoscaling;
     if (!pool || !spec?.enabled || this.tracked.get(key) !== t) return this.forget(key);
+    const started = Date.now();
     try {
       await this.poll(pool, t);
     } catch (err) {
       this.deps.log.warn({ pool: key, err: errorText(err) }, 'autoscaler tick failed');
     }
-    // never later than one poll interval: jitter only shortens it
-    if (this.tracked.get(key) === t) this.schedule(key, t, Math.round(spec.pollIntervalSeconds * 1000 * (0.9 + 0.1 * this.deps.random())));
+    // timed from the start of this tick, so slow writes do not stretch the period; jitter only shortens it
+    const period = Math.round(spec.pollIntervalSeconds * 1000 * (0.9 + 0.1 * this.deps.random()));
+    if (this.tracked.get(key) === t) this.schedule(key, t, Math.max(0, period - (Date.now() - started)));
   }
 
   private async poll(pool: Pool, t: Tracked): Promise<void> {
