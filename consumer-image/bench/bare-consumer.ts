@@ -1,10 +1,12 @@
-// Benchmark baseline: a bare amqplib consumer (same prefetch, manual acks) that reports first-to-N-th time.
+// Benchmark baseline: a bare amqplib consumer (same prefetch, manual acks); after <warmup> messages it
+// measures time and CPU to the <total>-th message and reports them once.
 import { connect } from 'amqplib';
 
-const [uri, queue, prefetchArg, totalArg] = process.argv.slice(2);
-if (uri === undefined || queue === undefined || prefetchArg === undefined || totalArg === undefined) {
-  throw new Error('usage: bare-consumer.ts <uri> <queue> <prefetch> <total>');
+const [uri, queue, prefetchArg, warmupArg, totalArg] = process.argv.slice(2);
+if (uri === undefined || queue === undefined || prefetchArg === undefined || warmupArg === undefined || totalArg === undefined) {
+  throw new Error('usage: bare-consumer.ts <uri> <queue> <prefetch> <warmup> <total>');
 }
+const warmup = Number(warmupArg);
 const total = Number(totalArg);
 const connection = await connect(uri);
 const channel = await connection.createChannel();
@@ -14,7 +16,7 @@ let first = 0;
 let cpu: NodeJS.CpuUsage | undefined;
 await channel.consume(queue, (m) => {
   if (m === null) return;
-  if (count === 0) {
+  if (count === warmup) {
     first = performance.now();
     cpu = process.cpuUsage();
   }

@@ -3,18 +3,22 @@ import { parseArgs } from 'node:util';
 
 export interface BenchConfig {
   readonly brokerUri: string;
+  /** Timed messages per run. */
   readonly messages: number;
+  /** Messages each consumer handles before timing starts (JIT and GC settle). */
+  readonly warmup: number;
   readonly rounds: number;
   readonly prefetch: number;
   readonly bodyBytes: number;
 }
 
-/** `npm run bench:consumer -- --messages 20000 --rounds 7 --prefetch 100 --body-bytes 256` */
+/** `npm run bench:consumer -- --messages 20000 --warmup 5000 --rounds 7 --prefetch 100 --body-bytes 256` */
 export function readBenchConfig(argv: readonly string[] = process.argv.slice(2)): BenchConfig {
   const { values } = parseArgs({
     args: [...argv],
     options: {
       messages: { type: 'string', default: '20000' },
+      warmup: { type: 'string', default: '5000' },
       rounds: { type: 'string', default: '7' },
       prefetch: { type: 'string', default: '100' },
       'body-bytes': { type: 'string', default: '256' },
@@ -28,6 +32,7 @@ export function readBenchConfig(argv: readonly string[] = process.argv.slice(2))
   return {
     brokerUri: process.env.HARE_BENCH_BROKER_URI ?? 'amqp://guest:guest@127.0.0.1:5672',
     messages: num('messages', values.messages),
+    warmup: num('warmup', values.warmup),
     rounds: num('rounds', values.rounds),
     prefetch: num('prefetch', values.prefetch),
     bodyBytes: num('body-bytes', values['body-bytes']),

@@ -11,14 +11,16 @@ type Contender = 'bare amqplib' | 'hare runtime';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const TIMEOUT_MS = 300_000;
+const SETTLE_MS = 2_000;
 
-/** Fills a fresh queue with N identical raw messages (no content type: no JSON decode on either side). */
+/** Fills a fresh queue with warmup + N identical raw messages (no content type: no JSON decode on either side). */
 async function fill(connection: ChannelModel, queue: string, config: BenchConfig): Promise<void> {
   const channel = await connection.createConfirmChannel();
   await channel.assertQueue(queue, { durable: true });
   const body = Buffer.alloc(config.bodyBytes, 'x');
-  for (let i = 0; i < config.messages; i++) {
-    channel.sendToQueue(queue, body, { headers: { 'x-bench-total': config.messages } });
+  const total = config.warmup + config.messages;
+  for (let i = 0; i < total; i++) {
+    channel.sendToQueue(queue, body, { headers: { 'x-bench-warmup': config.warmup, 'x-bench-total': total } });
     if (i % 1000 === 999) await channel.waitForConfirms();
   }
   await channel.waitForConfirms();
@@ -32,11 +34,11 @@ interface Sample {
   readonly cpuUsPerMessage: number;
 }
 
-/** Starts one consumer process; it reports the time and CPU from its first to its N-th message. */
+/** Starts one consumer process; after the warm-up it reports the time and CPU of the next N messages. */
 function measure(who: Contender, queue: string, config: BenchConfig): Promise<Sample> {
   const child =
     who === 'bare amqplib'
-      ? spawn(process.execPath, [here('./bare-consumer.ts'), config.brokerUri, queue, String(config.prefetch), String(config.messages)], { stdio: ['ignore', 'pipe', 'inherit'] })
+      ? spawn(process.execPath, [here('./bare-consumer.ts'), config.brokerUri, queue, String(config.prefetch), String(config.warmup), String(config.warmup + config.messages)], { stdio: ['ignore', 'pipe', 'inherit'] })
       : spawn(process.execPath, [here('../src/main.ts')], {
           stdio: ['ignore', 'pipe', 'inherit'],
           env: childEnv({
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
   const connection = await connect(config.brokerUri);
   const samples: Record<Contender, Sample[]> = { 'bare amqplib': [], 'hare runtime': [] };
   const roundRatios: number[] = [];
-  console.log(`consumer throughput: ${config.messages} messages x ${config.rounds} rounds, prefetch ${config.prefetch}, ${config.bodyBytes}-byte bodies, no-op handler`);
+  console.log(`consumer throughput: ${config.messages} timed messages (after ${config.warmup} warm-up) x ${config.rounds} rounds, prefetch ${config.prefetch}, ${config.bodyBytes}-byte bodies, no-op handler`);
   for (let round = 1; round <= config.rounds; round++) {
     // alternate who goes first, so warm-up and background load fall on both sides
     const order: Contender[] = round % 2 === 1 ? ['bare amqplib', 'hare runtime'] : ['hare runtime', 'bare amqplib'];
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
     for (const who of order) {
       const queue = `bench.${Date.now().toString(36)}.${round}.${who === 'bare amqplib' ? 'bare' : 'hare'}`;
       await fill(connection, queue, config);
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS)); // let the broker finish taking the burst in
       const sample = await measure(who, queue, config);
       await cleanup(connection, queue);
       samples[who].push(sample);

@@ -1,4 +1,5 @@
-// Benchmark module: a no-op handler that reports, once, the time from its first to its N-th message.
+// Benchmark module: a no-op handler; after `x-bench-warmup` messages it measures time and CPU to the
+// `x-bench-total`-th message and reports them once.
 import type { ConsumeContext, HareMessage } from '../../src/api.ts';
 
 let count = 0;
@@ -6,7 +7,7 @@ let first = 0;
 let cpu: NodeJS.CpuUsage | undefined;
 
 export function consume(message: HareMessage, context: ConsumeContext): void {
-  if (count === 0) {
+  if (count === Number(message.headers['x-bench-warmup'])) {
     first = performance.now();
     cpu = process.cpuUsage();
   }
