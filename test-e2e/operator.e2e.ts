@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { brokerSecret } from './cluster/index.ts';
 import { selectProvider, type E2ECluster } from './cluster/provider.ts';
 import { Load } from './support/load.ts';
-import { poolState, scaleDownEvents, type PoolState } from './support/pool-state.ts';
+import { poolState, resetMaxLive, scaleDownEvents, type PoolState } from './support/pool-state.ts';
 import { buildImage, REPO, tools, waitFor, type Tools } from './support/tools.ts';
 
 const NS = 'e2e';
@@ -115,12 +115,14 @@ describe('hare-operator end to end', () => {
     await waitFor('3 ready', async () => (await pool()).readyReplicas === 3, 180_000);
     const next = await buildImage('examples', '0.1.1');
     await cluster.loadImages([next.archive]);
+    resetMaxLive(NS, 'orders');
     const trickle = load.trickle(20, 200);
     await t.kubectl('patch', '-n', NS, 'cpool/orders', '--type=merge', '-p', JSON.stringify({ spec: { image: next.image } }));
+    // polled every 250 ms for the live-pod bound; the integration tier checks it on every watch event
     await waitFor('all pods on the new image and ready', async () => {
       const p = await pool();
       return p.images.length === 3 && p.images.every((i) => i === next.image) && p.readyReplicas === 3 && p.drainingReplicas === 0;
-    }, 300_000, 1000);
+    }, 300_000, 250);
     await trickle.stop();
     await waitFor('every message recorded', () => load.tally().missing.length === 0, 120_000);
     expect(load.tally()).toMatchObject({ duplicates: [], redelivered: 0, missing: [] });
@@ -154,7 +156,7 @@ describe('hare-operator end to end', () => {
       control.spec.autoscaling = { enabled: false };
       await t.kubectlStdin(JSON.stringify(control), 'apply', '-n', NS, '-f', '-');
       await waitFor('3 ready control pods', async () => (await pool('control')).readyReplicas === 3, 180_000);
-      const trickle = ctl.trickle(30, 1000);
+      const trickle = ctl.trickle(10, 8000); // 8 s of work per message: far longer than a 1 s grace period
       for (let round = 0; round < 3; round++) {
         await new Promise((r) => setTimeout(r, 4000));
         // what a scale-in without a drain does: delete with a 1 s grace period
@@ -175,8 +177,9 @@ describe('hare-operator end to end', () => {
   it('helm uninstall leaves no operator objects', async () => {
     dumpOnFailure();
     await t.helm('uninstall', 'hare-operator', '-n', OPERATOR_NS, '--wait', '--timeout', '3m');
-    const left = await t.kubectl('get', 'all,serviceaccount,role,rolebinding,lease,poddisruptionbudget', '-n', OPERATOR_NS, '-l', 'app.kubernetes.io/instance=hare-operator', '-o', 'name');
-    expect(left.trim()).toBe('');
+    const left = (): Promise<string> =>
+      t.kubectl('get', 'all,serviceaccount,role,rolebinding,lease,poddisruptionbudget', '-n', OPERATOR_NS, '-l', 'app.kubernetes.io/instance=hare-operator', '-o', 'name');
+    await waitFor('the operator pods to terminate', async () => (await left()).trim() === '', 90_000);
     const cluster = await t.kubectl('get', 'clusterrole,clusterrolebinding', '-l', 'app.kubernetes.io/instance=hare-operator', '-o', 'name');
     expect(cluster.trim()).toBe('');
     expect((await t.kubectl('get', 'lease', '-n', OPERATOR_NS, '-o', 'name')).trim()).toBe('');

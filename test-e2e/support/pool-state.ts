@@ -40,6 +40,11 @@ export async function poolState(t: Tools, namespace: string, name: string): Prom
   };
 }
 
+/** Starts counting maxLiveSeen afresh. */
+export function resetMaxLive(namespace: string, name: string): void {
+  maxLive.delete(`${namespace}/${name}`);
+}
+
 /** Pods the operator deleted to scale the pool down (its PodDeleted Events, repeats counted). */
 export async function scaleDownEvents(t: Tools, namespace: string, pool: string): Promise<number> {
   const list = JSON.parse(await t.kubectl('get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${pool},reason=PodDeleted`, '-o', 'json')) as {
