@@ -122,7 +122,7 @@ describe('hare-operator end to end', () => {
     await waitFor('all pods on the new image and ready', async () => {
       const p = await pool();
       return p.images.length === 3 && p.images.every((i) => i === next.image) && p.readyReplicas === 3 && p.drainingReplicas === 0;
-    }, 300_000, 250);
+    }, 300_000);
     await trickle.stop();
     await waitFor('every message recorded', () => load.tally().missing.length === 0, 120_000);
     expect(load.tally()).toMatchObject({ duplicates: [], redelivered: 0, missing: [] });

@@ -1,17 +1,10 @@
 // The ConsumeContext handed to the module beside each message, bound to one broker session.
 import { reject, retry } from './api.ts';
-import type { ConsumeContext, ModuleLogger, PublishOptions } from './api.ts';
+import type { ConsumeContext, PublishOptions } from './api.ts';
 import type { Republisher } from './processor.ts';
 
-export interface ContextInfo {
-  readonly queue: string;
-  readonly module: string;
-  readonly podName: string;
-  readonly pool: string | undefined;
-  readonly logger: ModuleLogger;
-  /** Aborted at the drain timeout. */
-  readonly signal: AbortSignal;
-}
+/** The per-session part of the context; the helpers and publish are added by createContext. */
+export type ContextInfo = Omit<ConsumeContext, 'retry' | 'reject' | 'publish'>;
 
 /** A context whose publish goes through the given (confirming) publisher. */
 export function createContext(info: ContextInfo, publisher: Republisher): ConsumeContext {

@@ -3,21 +3,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBroker, uniqueName } from './testing/broker.ts';
 import type { RecordCollector } from './testing/broker.ts';
-import { startRuntime } from './testing/runtime.ts';
+import { runtimesStoppedAfterEach } from './testing/runtime.ts';
 import type { RuntimeProcess } from './testing/runtime.ts';
 import { sleep } from './testing/wait.ts';
 
 let broker: TestBroker;
-const running: RuntimeProcess[] = [];
-const start = (...args: Parameters<typeof startRuntime>): RuntimeProcess => {
-  const p = startRuntime(...args);
-  running.push(p);
-  return p;
-};
+const start = runtimesStoppedAfterEach();
 
 beforeEach(async () => void (broker = await TestBroker.open()));
 afterEach(async () => {
-  for (const p of running.splice(0)) p.stop();
   await broker.close();
 });
 

@@ -3,8 +3,7 @@
 // credentials appear in no log line, error or metric.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBroker, mgmt, rabbitmqctl, uniqueName } from './testing/broker.ts';
-import { startRuntime } from './testing/runtime.ts';
-import type { RuntimeProcess } from './testing/runtime.ts';
+import { runtimesStoppedAfterEach } from './testing/runtime.ts';
 import { waitFor } from './testing/wait.ts';
 
 const USER = 'itest-hare-user';
@@ -12,12 +11,7 @@ const PASSWORD = 'Sup3r-Secret-Pw-7731';
 const SECRET_URI = `amqp://${USER}:${PASSWORD}@127.0.0.1:5672/`;
 
 let broker: TestBroker;
-const running: RuntimeProcess[] = [];
-const start = (...args: Parameters<typeof startRuntime>): RuntimeProcess => {
-  const p = startRuntime(...args);
-  running.push(p);
-  return p;
-};
+const start = runtimesStoppedAfterEach();
 
 beforeEach(async () => {
   broker = await TestBroker.open();
@@ -25,7 +19,6 @@ beforeEach(async () => {
   await mgmt(`/permissions/%2F/${USER}`, { method: 'PUT', body: JSON.stringify({ configure: '.*', write: '.*', read: '.*' }) });
 });
 afterEach(async () => {
-  for (const p of running.splice(0)) p.stop();
   await mgmt(`/users/${USER}`, { method: 'DELETE' });
   await broker.close();
 });

@@ -2,25 +2,18 @@
 // declaration that keeps the process up (not ready) until the conflict is gone.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBroker, mgmt, uniqueName } from './testing/broker.ts';
-import { startRuntime } from './testing/runtime.ts';
-import type { RuntimeProcess } from './testing/runtime.ts';
+import { runtimesStoppedAfterEach } from './testing/runtime.ts';
 import { waitFor } from './testing/wait.ts';
 
 interface QueueInfo { name: string; durable: boolean; type: string; arguments: Record<string, unknown> }
 interface Binding { source: string; destination: string; destination_type: string; routing_key: string }
 
 let broker: TestBroker;
-const running: RuntimeProcess[] = [];
-const start = (...args: Parameters<typeof startRuntime>): RuntimeProcess => {
-  const p = startRuntime(...args);
-  running.push(p);
-  return p;
-};
+const start = runtimesStoppedAfterEach();
 const queueInfo = (name: string): Promise<QueueInfo | undefined> => mgmt(`/queues/%2F/${encodeURIComponent(name)}`);
 
 beforeEach(async () => void (broker = await TestBroker.open()));
 afterEach(async () => {
-  for (const p of running.splice(0)) p.stop();
   await broker.close();
 });
 

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { BROKER_URI, uniqueName } from './broker.ts';
 import { waitFor } from './wait.ts';
 
@@ -110,4 +111,17 @@ export function startRuntime(queue: string, env: Record<string, string> = {}): R
     HARE_DRAIN_TIMEOUT_SECONDS: '30',
     ...env,
   });
+}
+
+/** A startRuntime for one test file: every process it starts is stopped after each test. */
+export function runtimesStoppedAfterEach(): (...args: Parameters<typeof startRuntime>) => RuntimeProcess {
+  const running: RuntimeProcess[] = [];
+  afterEach(() => {
+    for (const p of running.splice(0)) p.stop();
+  });
+  return (...args) => {
+    const p = startRuntime(...args);
+    running.push(p);
+    return p;
+  };
 }
