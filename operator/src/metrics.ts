@@ -20,6 +20,10 @@ export class OperatorMetrics {
     name: 'workqueue_queue_duration_seconds', help: 'Time a key waits before a worker takes it.', labelNames: ['name'],
     buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60], registers: [this.registry],
   });
+  readonly apiWrites = new Counter({
+    name: 'hare_api_writes_total', help: 'Writes to the API server by verb and resource (none at steady state).',
+    labelNames: ['verb', 'resource'], registers: [this.registry],
+  });
   readonly leader = new Gauge({ name: 'leader_election_master_status', help: '1 while this replica leads.', labelNames: ['name'], registers: [this.registry] });
   readonly relists = new Counter({ name: 'hare_informer_relists_total', help: 'LISTs and watch reconnects per resource.', labelNames: ['resource'], registers: [this.registry] });
   readonly cached = new Gauge({ name: 'hare_informer_objects', help: 'Objects in the informer cache.', labelNames: ['resource'], registers: [this.registry] });

@@ -9,7 +9,7 @@ import { Controller, POD_SELECTOR } from './controller/controller.ts';
 import { ScalerMetrics } from './controller/scaler-metrics.ts';
 import { PodIndex } from './controller/podindex.ts';
 import { WorkQueue } from './controller/workqueue.ts';
-import { KubeClusterWriter } from './kube/cluster.ts';
+import { KubeClusterWriter, type WriteHook } from './kube/cluster.ts';
 import { KubeEventRecorder } from './kube/events.ts';
 import { LeaderElector } from './kube/leader.ts';
 import { SecretReader } from './kube/secrets.ts';
@@ -54,8 +54,9 @@ export class Operator {
       onRetry: () => metrics.queueRetries.inc({ name: 'consumerpool' }),
       onGet: (ms) => metrics.queueWait.observe({ name: 'consumerpool' }, ms / 1000),
     });
-    const writer = new KubeClusterWriter(kc);
-    const events = new KubeEventRecorder(kc, log.child({ component: 'events' }), config.identity);
+    const counted: WriteHook = (verb, resource) => metrics.apiWrites.inc({ verb, resource });
+    const writer = new KubeClusterWriter(kc, counted);
+    const events = new KubeEventRecorder(kc, log.child({ component: 'events' }), config.identity, counted);
     const poolCache = { get: (namespace: string, name: string): Pool | undefined => this.pools.get(keyOf(namespace, name)) };
     if (config.autoscaler) {
       this.autoscaler = new Autoscaler({

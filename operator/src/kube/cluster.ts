@@ -9,20 +9,27 @@ import type { ClusterWriter } from '../reconcile/ports.ts';
 import type { ScalerStatus } from '../status/autoscaler-status.ts';
 import type { OperatorStatus } from '../status/status.ts';
 
+/** Called once per write, for the hare_api_writes_total metric. */
+export type WriteHook = (verb: 'create' | 'delete' | 'patch', resource: string) => void;
+
 export class KubeClusterWriter implements ClusterWriter {
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
+  private readonly onWrite: WriteHook;
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, onWrite: WriteHook = () => undefined) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.onWrite = onWrite;
   }
 
   createPod(pod: V1Pod): Promise<V1Pod> {
+    this.onWrite('create', 'pods');
     return this.core.createNamespacedPod({ namespace: pod.metadata?.namespace ?? '', body: pod, fieldManager: FIELD_MANAGERS.operator });
   }
 
   async deletePod(namespace: string, name: string, uid: string): Promise<void> {
+    this.onWrite('delete', 'pods');
     try {
       await this.core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid } } });
     } catch (err) {
@@ -36,6 +43,7 @@ export class KubeClusterWriter implements ClusterWriter {
 
   private async applyStatusAs(pool: Pool, status: object, fieldManager: string): Promise<void> {
     const { name, namespace } = pool.metadata;
+    this.onWrite('patch', 'consumerpools/status');
     await this.custom.patchNamespacedCustomObjectStatus(
       {
         group: GROUP, version: VERSION, plural: PLURAL, namespace, name,
@@ -59,6 +67,7 @@ export class KubeClusterWriter implements ClusterWriter {
     const { name, namespace } = pool.metadata;
     const target = { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body: { spec: { replicas } }, fieldManager };
     const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    this.onWrite('patch', pool.spec.replicas === undefined ? 'consumerpools' : 'consumerpools/scale');
     if (pool.spec.replicas === undefined) await this.custom.patchNamespacedCustomObject(target, merge);
     else await this.custom.patchNamespacedCustomObjectScale(target, merge);
   }

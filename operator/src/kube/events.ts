@@ -5,6 +5,7 @@ import { API_VERSION, EVENT_SOURCE, KIND, type Reason } from '../metadata.ts';
 import { httpStatus } from '../errors.ts';
 import { errorText, type Logger } from '../log.ts';
 import type { EventSink, EventType } from '../reconcile/ports.ts';
+import type { WriteHook } from './cluster.ts';
 
 const REPEAT_WINDOW_MS = 10 * 60_000;
 const MAX_TRACKED = 4096;
@@ -17,10 +18,13 @@ export class KubeEventRecorder implements EventSink {
   private readonly log: Logger;
   private readonly instance: string;
 
-  constructor(kc: KubeConfig, log: Logger, instance: string) {
+  private readonly onWrite: WriteHook;
+
+  constructor(kc: KubeConfig, log: Logger, instance: string, onWrite: WriteHook = () => undefined) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.log = log;
     this.instance = instance;
+    this.onWrite = onWrite;
   }
 
   emit(pool: Pool, type: EventType, reason: Reason, message: string): void {
@@ -38,6 +42,7 @@ export class KubeEventRecorder implements EventSink {
       seen.count++;
       seen.last = now.getTime();
       try {
+        this.onWrite('patch', 'events');
         await this.core.patchNamespacedEvent(
           { name: seen.name, namespace, body: { count: seen.count, lastTimestamp: now } },
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -56,6 +61,7 @@ export class KubeEventRecorder implements EventSink {
       reportingInstance: this.instance,
       firstTimestamp: now, lastTimestamp: now, count: 1,
     };
+    this.onWrite('create', 'events');
     const created = await this.core.createNamespacedEvent({ namespace, body: event });
     this.remember(key, { name: created.metadata?.name ?? '', count: 1, first: now, last: now.getTime() });
   }

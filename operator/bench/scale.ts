@@ -1,0 +1,87 @@
+// npm run bench:scale: N pools x R pods on the real API server. Prints time to converge, the operator's peak and
+// steady RSS, its API writes during a quiet minute, and its broker connections (all pools autoscaled, one broker).
+// Flags: --pools N (1000), --replicas R (5), --quiet S (60). Pods never run: they match no node.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import amqp from 'amqplib';
+import { clusterConfig, startControlPlane } from '../../test-e2e/cluster/index.ts';
+import { GROUP, PLURAL, VERSION } from '../src/metadata.ts';
+import { startOperator } from '../test/support/operator-process.ts';
+import { poolManifest } from '../test/support/pools.ts';
+
+const AMQP_URI = 'amqp://guest:guest@127.0.0.1:5672/';
+const { values } = parseArgs({ options: { pools: { type: 'string', default: '1000' }, replicas: { type: 'string', default: '5' }, quiet: { type: 'string', default: '60' } } });
+const [pools, replicas, quietS] = [Number(values.pools), Number(values.replicas), Number(values.quiet)];
+const log = (msg: string): void => console.log(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+const cluster = await startControlPlane();
+const kubectl = join(clusterConfig().binDir, 'kubectl');
+execFileSync(kubectl, ['--kubeconfig', cluster.kubeconfig, 'apply', '--server-side', '--force-conflicts', '-f', new URL('../../crds/consumerpools.hare.dev.yaml', import.meta.url).pathname]);
+const kc = new KubeConfig();
+kc.loadFromFile(cluster.kubeconfig);
+const core = kc.makeApiClient(CoreV1Api);
+const custom = kc.makeApiClient(CustomObjectsApi);
+const suffix = randomBytes(3).toString('hex');
+const ns = `bench-scale-${suffix}`;
+const queue = `bench-scale-${suffix}`;
+const conn = await amqp.connect(AMQP_URI);
+const ch = await conn.createChannel();
+await ch.assertQueue(queue, { durable: false });
+await core.createNamespace({ body: { metadata: { name: ns } } });
+await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'rabbitmq' }, stringData: { uri: AMQP_URI } } });
+
+const identity = `bench-scale-${suffix}`;
+const op = await startOperator(cluster.kubeconfig, ['--namespace', ns, '--log-level', 'warn'], { POD_NAME: identity });
+const rss = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${op.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+let peak = 0;
+const sampler = setInterval(() => { peak = Math.max(peak, rss()); }, 200);
+const writes = async (): Promise<number> =>
+  [...(await op.metrics()).matchAll(/^hare_api_writes_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+
+try {
+  log(`creating ${pools} pools x ${replicas} pods in ${ns}`);
+  const started = Date.now();
+  const autoscaling = { enabled: true, minReplicas: replicas, maxReplicas: replicas, pollIntervalSeconds: 5 };
+  for (let i = 0; i < pools; i += 25) {
+    await Promise.all(Array.from({ length: Math.min(25, pools - i) }, (_, j) => {
+      const body = poolManifest(`p${i + j}`, { replicas, extra: { autoscaling } });
+      (body.spec as { queue: { name: string } }).queue.name = queue;
+      return custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns, body });
+    }));
+  }
+  const created = Date.now();
+  log(`pools created in ${((created - started) / 1000).toFixed(1)} s; waiting for ${pools * replicas} pods and every status`);
+  for (;;) {
+    const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns })) as { items: { status?: { replicas?: number } }[] };
+    const done = list.items.filter((p) => p.status?.replicas === replicas).length;
+    if (done === pools) break;
+    if (Date.now() - started > 20 * 60_000) throw new Error(`not converged after 20 min: ${done}/${pools}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const converged = Date.now();
+  const pods = (await core.listNamespacedPod({ namespace: ns })).items.length;
+  log(`converged: ${pods} pods`);
+  await new Promise((r) => setTimeout(r, 10_000)); // let the last status writes and the autoscaler's first polls settle
+  const before = await writes();
+  const steadyStart = rss();
+  await new Promise((r) => setTimeout(r, quietS * 1000));
+  const quietWrites = (await writes()) - before;
+  const connections = execFileSync('rabbitmqctl', ['-q', 'list_connections', 'client_properties'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(identity)).length;
+  console.log(`
+pools x pods                 ${pools} x ${replicas} (${pods} pods)
+time to converge             ${((converged - started) / 1000).toFixed(1)} s from the first create (${((converged - created) / 1000).toFixed(1)} s after the last)
+operator RSS                 peak ${peak.toFixed(0)} MB, steady ${steadyStart.toFixed(0)} -> ${rss().toFixed(0)} MB
+API writes in a quiet ${quietS} s   ${quietWrites}
+broker connections           ${connections} (all ${pools} pools autoscaled on one broker)
+targets: converge <= 60 s, RSS <= 200 MB, 0 writes at steady state, O(brokers) connections`);
+} finally {
+  clearInterval(sampler);
+  await op.stop();
+  await core.deleteNamespace({ name: ns }).catch(() => undefined);
+  await ch.deleteQueue(queue).catch(() => undefined);
+  await conn.close();
+}
