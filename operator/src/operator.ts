@@ -18,6 +18,7 @@ import type { Logger } from './log.ts';
 import { GROUP, keyOf, PLURAL, VERSION } from './metadata.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { Expectations } from './reconcile/expectations.ts';
+import { slimPod } from './reconcile/podstate.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { closeServer, startHealthServer, startMetricsServer } from './server/http.ts';
 
@@ -95,7 +96,7 @@ export class Operator {
       onRelist: () => metrics.relists.inc({ resource: PLURAL }),
     });
     this.pods = new Reflector<V1Pod>({
-      name: 'pods', watch, log, labelSelector: POD_SELECTOR,
+      name: 'pods', watch, log, labelSelector: POD_SELECTOR, transform: slimPod,
       path: ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods',
       list: (page) => {
         const q = { labelSelector: page.labelSelector, limit: page.limit, _continue: page.continue };

@@ -45,10 +45,16 @@ export function resetMaxLive(namespace: string, name: string): void {
   maxLive.delete(`${namespace}/${name}`);
 }
 
-/** Pods the operator deleted to scale the pool down (its PodDeleted Events, repeats counted). */
+/**
+ * Pods the operator deleted to scale the pool down, from its PodDeleted Events ("Deleted pod x (scale down)…"
+ * or "Deleted 3 pods (scale down): …"), repeats counted.
+ */
 export async function scaleDownEvents(t: Tools, namespace: string, pool: string): Promise<number> {
   const list = JSON.parse(await t.kubectl('get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${pool},reason=PodDeleted`, '-o', 'json')) as {
     items: { message?: string; count?: number }[];
   };
-  return list.items.filter((e) => e.message?.includes('(scale down)')).reduce((n, e) => n + (e.count ?? 1), 0);
+  return list.items.reduce((n, e) => {
+    const m = /^Deleted (?:pod \S+|(\d+) pods) \(scale down\)/.exec(e.message ?? '');
+    return m ? n + Number(m[1] ?? 1) * (e.count ?? 1) : n;
+  }, 0);
 }

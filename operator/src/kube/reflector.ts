@@ -29,6 +29,8 @@ export interface ReflectorOptions<T> {
   onRelist?(): void;
   /** Server-side watch timeout range in seconds (the client aborts after 30 s of silence). */
   watchSeconds?: [number, number];
+  /** Keeps only what the operator reads (client-go's TransformFunc); default: drop managedFields. */
+  transform?: (obj: T) => T;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -45,8 +47,11 @@ export class Reflector<T extends KubernetesObject> {
   /** Time of the last successful list, watch connect or event (ms since epoch). */
   lastContact = 0;
 
+  private readonly transform: (obj: T) => T;
+
   constructor(opts: ReflectorOptions<T>) {
     this.opts = opts;
+    this.transform = opts.transform ?? trim;
   }
 
   get(key: string): T | undefined {
@@ -128,7 +133,7 @@ export class Reflector<T extends KubernetesObject> {
     let resourceVersion = '';
     do {
       const page = await this.opts.list({ limit: 500, labelSelector: this.opts.labelSelector, ...(cont ? { continue: cont } : {}) });
-      for (const item of page.items) items.set(keyOf(item), trim(item));
+      for (const item of page.items) items.set(keyOf(item), this.transform(item));
       cont = page.metadata?._continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
     } while (cont);
@@ -174,7 +179,7 @@ export class Reflector<T extends KubernetesObject> {
     const rv = raw.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (type === 'BOOKMARK') return;
-    const obj = trim(raw);
+    const obj = this.transform(raw);
     const key = keyOf(obj);
     const old = this.store.get(key);
     const { handlers } = this.opts;

@@ -4,7 +4,7 @@ import type { Pool } from '../api/pool.ts';
 import { classifyWriteError, InvalidSpecError, type TransientError } from '../errors.ts';
 import { keyOf, REASONS } from '../metadata.ts';
 import type { Expectations } from './expectations.ts';
-import type { Plan } from './plan.ts';
+import type { DeleteReason, Plan } from './plan.ts';
 import type { ClusterWriter, EventSink } from './ports.ts';
 
 export interface ApplyDeps {
@@ -15,19 +15,29 @@ export interface ApplyDeps {
 
 const REASON_TEXT = { ScaleDown: 'scale down', Rollout: 'rolling update', Finished: 'pod finished' } as const;
 
+type WriteError = TransientError | InvalidSpecError;
+
 /** Applies the plan; throws InvalidSpecError or TransientError (the first failure) after doing what it could. */
 export async function applyPlan(pool: Pool, template: V1Pod, planned: Plan, deps: ApplyDeps): Promise<void> {
   const key = keyOf(pool.metadata.namespace, pool.metadata.name);
-  const { writer, events, expectations } = deps;
-  expectations.expect(key, planned.create, planned.delete.map((d) => d.pod.metadata?.name ?? ''));
-  const errors: (TransientError | InvalidSpecError)[] = [];
+  deps.expectations.expect(key, planned.create, planned.delete.map((d) => d.pod.metadata?.name ?? ''));
+  const errors = await deletePods(pool, key, planned.delete, deps);
+  if (errors.length === 0) errors.push(...(await createPods(pool, key, template, planned.create, deps)));
+  else for (let i = 0; i < planned.create; i++) deps.expectations.creationObserved(key); // not attempted
+  const invalid = errors.find((e) => e instanceof InvalidSpecError);
+  if (invalid) throw invalid;
+  if (errors[0]) throw errors[0];
+}
 
-  await Promise.all(planned.delete.map(async ({ pod, reason }) => {
+/** Deletes in parallel (each delete starts a drain); one Event per reason lists the pods. */
+async function deletePods(pool: Pool, key: string, victims: Plan['delete'], { writer, events, expectations }: ApplyDeps): Promise<WriteError[]> {
+  const errors: WriteError[] = [];
+  const deleted = new Map<DeleteReason, string[]>();
+  await Promise.all(victims.map(async ({ pod, reason }) => {
     const { name = '', namespace = '', uid = '' } = pod.metadata ?? {};
     try {
       await writer.deletePod(namespace, name, uid);
-      const drain = reason === 'Finished' ? '' : `; draining in-flight messages for up to ${pool.spec.drain.timeoutSeconds}s`;
-      events.emit(pool, 'Normal', REASONS.deleted, `Deleted pod ${name} (${REASON_TEXT[reason]})${drain}`);
+      deleted.set(reason, [...(deleted.get(reason) ?? []), name]);
     } catch (err) {
       expectations.deletionObserved(key, name);
       const e = classifyWriteError(err, `delete pod ${name}`);
@@ -35,15 +45,25 @@ export async function applyPlan(pool: Pool, template: V1Pod, planned: Plan, deps
       errors.push(e);
     }
   }));
+  for (const [reason, names] of deleted) {
+    const drain = reason === 'Finished' ? '' : `; draining in-flight messages for up to ${pool.spec.drain.timeoutSeconds}s`;
+    events.emit(pool, 'Normal', REASONS.deleted, `Deleted ${podList(names, REASON_TEXT[reason])}${drain}`);
+  }
+  return errors;
+}
 
-  let remaining = planned.create;
+/** Creates in slow-start batches (1, 2, 4, ...) that stop at the first failure; one Event lists the pods. */
+async function createPods(pool: Pool, key: string, template: V1Pod, count: number, { writer, events, expectations }: ApplyDeps): Promise<WriteError[]> {
+  const errors: WriteError[] = [];
+  const created: string[] = [];
+  let remaining = count;
   for (let batch = 1; remaining > 0 && errors.length === 0; batch *= 2) {
     const size = Math.min(batch, remaining);
     remaining -= size;
     const results = await Promise.allSettled(Array.from({ length: size }, () => writer.createPod(structuredClone(template))));
     for (const r of results) {
       if (r.status === 'fulfilled') {
-        events.emit(pool, 'Normal', REASONS.created, `Created pod ${r.value.metadata?.name ?? ''}`);
+        created.push(r.value.metadata?.name ?? '');
         continue;
       }
       expectations.creationObserved(key);
@@ -53,8 +73,14 @@ export async function applyPlan(pool: Pool, template: V1Pod, planned: Plan, deps
     }
   }
   for (let i = 0; i < remaining; i++) expectations.creationObserved(key); // skipped after a failure
+  if (created.length > 0) events.emit(pool, 'Normal', REASONS.created, `Created ${podList(created)}`);
+  return errors;
+}
 
-  const invalid = errors.find((e) => e instanceof InvalidSpecError);
-  if (invalid) throw invalid;
-  if (errors[0]) throw errors[0];
+/** "pod a (why)" or "3 pods (why): a, b, c" (one Event per reconcile, not one per pod). */
+export function podList(names: readonly string[], why?: string): string {
+  const reason = why ? ` (${why})` : '';
+  if (names.length === 1) return `pod ${names[0]}${reason}`;
+  const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+  return `${names.length} pods${reason}: ${shown}`;
 }

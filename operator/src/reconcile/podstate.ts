@@ -42,3 +42,25 @@ export function createdAt(pod: V1Pod): number {
 export function restarts(pod: V1Pod): number {
   return (pod.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
 }
+
+/**
+ * The part of a pod the operator reads (plan, ranking, status, index), for the informer cache: a few hundred
+ * bytes instead of several kilobytes per pod, which is what keeps thousands of pods cheap to hold.
+ */
+export function slimPod(pod: V1Pod): V1Pod {
+  const m = pod.metadata ?? {};
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  return {
+    metadata: {
+      name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion,
+      labels: m.labels, annotations: m.annotations, ownerReferences: m.ownerReferences,
+      creationTimestamp: m.creationTimestamp, deletionTimestamp: m.deletionTimestamp,
+    },
+    spec: { containers: [], nodeName: pod.spec?.nodeName },
+    status: {
+      phase: pod.status?.phase,
+      conditions: ready ? [{ type: 'Ready', status: ready.status }] : [],
+      containerStatuses: (pod.status?.containerStatuses ?? []).map((c) => ({ name: c.name, image: '', imageID: '', ready: c.ready, restartCount: c.restartCount })),
+    },
+  };
+}

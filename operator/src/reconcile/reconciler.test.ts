@@ -22,7 +22,7 @@ describe('Reconciler', () => {
     const { writer, events, expectations, reconciler } = setup(makePool({ replicas: 3 }));
     expect(await reconciler.reconcile('shop/orders')).toEqual({});
     expect(writer.created).toHaveLength(3);
-    expect(events.events.filter((e) => e.reason === 'PodCreated')).toHaveLength(3);
+    expect(events.events.filter((e) => e.reason === 'PodCreated').map((e) => e.message)).toEqual(['Created 3 pods: orders-0, orders-1, orders-2']);
     expect(writer.statuses).toHaveLength(1);
     expect(expectations.satisfied('shop/orders')).toBe(false); // until the informer sees them
   });
@@ -103,5 +103,14 @@ describe('Reconciler: refused specs', () => {
     pool.metadata.generation = 2; // the user changed the spec: try at once
     await reconciler.reconcile('shop/orders');
     expect(attempts).toBe(3);
+  });
+});
+
+describe('podList', () => {
+  it('names one pod, several pods, and shortens long lists', async () => {
+    const { podList } = await import('./apply.ts');
+    expect(podList(['a'], 'scale down')).toBe('pod a (scale down)');
+    expect(podList(['a', 'b'])).toBe('2 pods: a, b');
+    expect(podList(Array.from({ length: 12 }, (_, i) => `p${i}`), 'rolling update')).toBe('12 pods (rolling update): p0, p1, p2, p3, p4, p5, p6, p7, p8, p9 and 2 more');
   });
 });
