@@ -1,6 +1,7 @@
 // npm run bench:scale: N pools x R pods on the real API server. Prints time to converge, the operator's peak and
 // steady RSS, its API writes during a quiet minute, and its broker connections (all pools autoscaled, one broker).
-// Flags: --pools N (1000), --replicas R (5), --quiet S (60). Pods never run: they match no node.
+// Flags: --pools N (1000), --replicas R (5), --quiet S (60), --heap-mb M (the operator's V8 old-space limit;
+// default: Node's own). Pods never run: they match no node.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,9 @@ import { startOperator } from '../test/support/operator-process.ts';
 import { poolManifest } from '../test/support/pools.ts';
 
 const AMQP_URI = 'amqp://guest:guest@127.0.0.1:5672/';
-const { values } = parseArgs({ options: { pools: { type: 'string', default: '1000' }, replicas: { type: 'string', default: '5' }, quiet: { type: 'string', default: '60' } } });
+const { values } = parseArgs({
+  options: { pools: { type: 'string', default: '1000' }, replicas: { type: 'string', default: '5' }, quiet: { type: 'string', default: '60' }, 'heap-mb': { type: 'string' } },
+});
 const [pools, replicas, quietS] = [Number(values.pools), Number(values.replicas), Number(values.quiet)];
 const log = (msg: string): void => console.log(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
@@ -35,7 +38,8 @@ await core.createNamespace({ body: { metadata: { name: ns } } });
 await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'rabbitmq' }, stringData: { uri: AMQP_URI } } });
 
 const identity = `bench-scale-${suffix}`;
-const op = await startOperator(cluster.kubeconfig, ['--namespace', ns, '--log-level', 'warn'], { POD_NAME: identity });
+const heap: Record<string, string> = values['heap-mb'] ? { NODE_OPTIONS: `--max-old-space-size=${values['heap-mb']}` } : {};
+const op = await startOperator(cluster.kubeconfig, ['--namespace', ns, '--log-level', 'warn'], { POD_NAME: identity, ...heap });
 const rss = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${op.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 let peak = 0;
 const sampler = setInterval(() => { peak = Math.max(peak, rss()); }, 200);
@@ -70,11 +74,15 @@ try {
   const steadyStart = rss();
   await new Promise((r) => setTimeout(r, quietS * 1000));
   const quietWrites = (await writes()) - before;
+  const metric = (text: string, name: string): number => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20;
+  const text = await op.metrics();
+  const heapUsed = metric(text, 'nodejs_heap_size_used_bytes');
+  const external = metric(text, 'nodejs_external_memory_bytes');
   const connections = execFileSync('rabbitmqctl', ['-q', 'list_connections', 'client_properties'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(identity)).length;
   console.log(`
 pools x pods                 ${pools} x ${replicas} (${pods} pods)
 time to converge             ${((converged - started) / 1000).toFixed(1)} s from the first create (${((converged - created) / 1000).toFixed(1)} s after the last)
-operator RSS                 peak ${peak.toFixed(0)} MB, steady ${steadyStart.toFixed(0)} -> ${rss().toFixed(0)} MB
+operator RSS                 peak ${peak.toFixed(0)} MB, steady ${steadyStart.toFixed(0)} -> ${rss().toFixed(0)} MB (V8 heap in use ${heapUsed.toFixed(0)} MB, external ${external.toFixed(0)} MB${values['heap-mb'] ? `, limit ${values['heap-mb']} MB` : ''})
 API writes in a quiet ${quietS} s   ${quietWrites}
 broker connections           ${connections} (all ${pools} pools autoscaled on one broker)
 targets: converge <= 60 s, RSS <= 200 MB, 0 writes at steady state, O(brokers) connections`);

@@ -1,6 +1,27 @@
 // Loads the kubeconfig explicitly: a file (flag or KUBECONFIG), in-cluster, or a clear error. Never localhost:8080.
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+/**
+ * A KubeConfig whose requests share one HTTP dispatcher per cluster and user. @kubernetes/client-node 2.0.1
+ * builds a new undici Agent, and so a new TLS connection, for every request: under load that meant a TLS
+ * handshake per call and hundreds of MB of sockets and TLS state. Keep-alive connections are reused instead.
+ */
+export class SharedConnectionKubeConfig extends KubeConfig {
+  private readonly dispatchers = new Map<string, Dispatcher>();
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (!fresh) return;
+    const key = `${this.getCurrentCluster()?.name ?? ''}/${this.getCurrentUser()?.name ?? ''}`;
+    const shared = this.dispatchers.get(key);
+    if (shared) context.setDispatcher(shared);
+    else this.dispatchers.set(key, fresh);
+  }
+}
 
 export interface KubeconfigSource {
   /** --kubeconfig, or the first KUBECONFIG entry */
@@ -12,7 +33,7 @@ export interface KubeconfigSource {
 }
 
 export function loadKubeConfig(source: KubeconfigSource): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new SharedConnectionKubeConfig();
   if (source.file) {
     if (!existsSync(source.file)) throw new Error(`kubeconfig ${source.file} does not exist`);
     kc.loadFromFile(source.file);
