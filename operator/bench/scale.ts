@@ -4,7 +4,7 @@
 // default: Node's own). Pods never run: they match no node.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
@@ -38,8 +38,12 @@ await core.createNamespace({ body: { metadata: { name: ns } } });
 await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'rabbitmq' }, stringData: { uri: AMQP_URI } } });
 
 const identity = `bench-scale-${suffix}`;
+// measure what ships: the compiled operator (the image runs dist/, not the TypeScript source)
+const repo = new URL('../..', import.meta.url).pathname;
+execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'operator/tsconfig.build.json')]);
+writeFileSync(join(repo, 'dist/package.json'), '{ "type": "module" }\n');
 const heap: Record<string, string> = values['heap-mb'] ? { NODE_OPTIONS: `--max-old-space-size=${values['heap-mb']}` } : {};
-const op = await startOperator(cluster.kubeconfig, ['--namespace', ns, '--log-level', 'warn'], { POD_NAME: identity, ...heap });
+const op = await startOperator(cluster.kubeconfig, ['--namespace', ns, '--log-level', 'warn'], { POD_NAME: identity, ...heap }, join(repo, 'dist/operator/src/main.js'));
 const rss = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${op.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 let peak = 0;
 const sampler = setInterval(() => { peak = Math.max(peak, rss()); }, 200);
@@ -78,11 +82,12 @@ try {
   const text = await op.metrics();
   const heapUsed = metric(text, 'nodejs_heap_size_used_bytes');
   const external = metric(text, 'nodejs_external_memory_bytes');
+  const heapTotal = metric(text, 'nodejs_heap_size_total_bytes');
   const connections = execFileSync('rabbitmqctl', ['-q', 'list_connections', 'client_properties'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(identity)).length;
   console.log(`
 pools x pods                 ${pools} x ${replicas} (${pods} pods)
 time to converge             ${((converged - started) / 1000).toFixed(1)} s from the first create (${((converged - created) / 1000).toFixed(1)} s after the last)
-operator RSS                 peak ${peak.toFixed(0)} MB, steady ${steadyStart.toFixed(0)} -> ${rss().toFixed(0)} MB (V8 heap in use ${heapUsed.toFixed(0)} MB, external ${external.toFixed(0)} MB${values['heap-mb'] ? `, limit ${values['heap-mb']} MB` : ''})
+operator RSS                 peak ${peak.toFixed(0)} MB, steady ${steadyStart.toFixed(0)} -> ${rss().toFixed(0)} MB (V8 heap ${heapUsed.toFixed(0)} MB used of ${heapTotal.toFixed(0)} MB, external ${external.toFixed(0)} MB${values['heap-mb'] ? `, limit ${values['heap-mb']} MB` : ''})
 API writes in a quiet ${quietS} s   ${quietWrites}
 broker connections           ${connections} (all ${pools} pools autoscaled on one broker)
 targets: converge <= 60 s, RSS <= 200 MB, 0 writes at steady state, O(brokers) connections`);

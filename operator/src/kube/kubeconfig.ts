@@ -1,13 +1,16 @@
 // Loads the kubeconfig explicitly: a file (flag or KUBECONFIG), in-cluster, or a clear error. Never localhost:8080.
 import { existsSync } from 'node:fs';
+import type { AgentOptions } from 'node:https';
 import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { Agent, type Dispatcher } from 'undici';
 
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+/** Sockets to the API server at most; further requests wait their turn (watches hold two). */
+export const MAX_CONNECTIONS = 24;
 
 /**
- * A KubeConfig whose requests share one HTTP dispatcher per cluster and user. @kubernetes/client-node 2.0.1
- * builds a new undici Agent, and so a new TLS connection, for every request: under load that meant a TLS
- * handshake per call and hundreds of MB of sockets and TLS state. Keep-alive connections are reused instead.
+ * A KubeConfig whose requests share one HTTP dispatcher per cluster and user, with a bounded connection pool.
+ * @kubernetes/client-node 2.0.1 builds a new undici Agent, and so a new TLS connection, for every request:
+ * under load that meant a TLS handshake per call and hundreds of MB of sockets and TLS state.
  */
 export class SharedConnectionKubeConfig extends KubeConfig {
   private readonly dispatchers = new Map<string, Dispatcher>();
@@ -17,9 +20,22 @@ export class SharedConnectionKubeConfig extends KubeConfig {
     const fresh = context.getDispatcher();
     if (!fresh) return;
     const key = `${this.getCurrentCluster()?.name ?? ''}/${this.getCurrentUser()?.name ?? ''}`;
-    const shared = this.dispatchers.get(key);
-    if (shared) context.setDispatcher(shared);
-    else this.dispatchers.set(key, fresh);
+    let shared = this.dispatchers.get(key);
+    if (!shared) {
+      shared = await this.pooled(fresh);
+      this.dispatchers.set(key, shared);
+    }
+    context.setDispatcher(shared);
+  }
+
+  /** The client's own TLS settings on an Agent with a connection limit (proxies keep the client's dispatcher). */
+  private async pooled(fresh: Dispatcher): Promise<Dispatcher> {
+    const tls: AgentOptions = {};
+    await this.applyToHTTPSOptions(tls);
+    const opts = this.createDispatcherOptions(this.getCurrentCluster(), tls);
+    if (opts.type !== 'agent') return fresh;
+    void fresh.close();
+    return new Agent({ connect: opts.connect, connections: MAX_CONNECTIONS });
   }
 }
 

@@ -28,9 +28,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startOperator(kubeconfig: string, args: string[], env: Record<string, string> = {}): Promise<OperatorProcess> {
+/** Starts the operator from its TypeScript source, or from `entry` (e.g. the compiled dist/ main.js). */
+export async function startOperator(kubeconfig: string, args: string[], env: Record<string, string> = {}, entry = MAIN): Promise<OperatorProcess> {
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, [MAIN, '--kubeconfig', kubeconfig, '--metrics-port', String(metricsPort), '--health-port', String(healthPort), '--log-level', 'debug', ...args], {
+  const child = spawn(process.execPath, [entry, '--kubeconfig', kubeconfig, '--metrics-port', String(metricsPort), '--health-port', String(healthPort), '--log-level', 'debug', ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
