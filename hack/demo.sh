@@ -18,7 +18,10 @@ down() {
   [ -f "$DEMO/load.pid" ] && kill "$(cat "$DEMO/load.pid")" 2>/dev/null || true
   rm -f "$DEMO/load.pid"
   if [ -f "$DEMO/kubeconfig" ]; then
-    KUBECONFIG="$(cat "$DEMO/kubeconfig")" "$CACHE/bin/helm" uninstall hare-operator -n hare-system 2>/dev/null || true
+    export KUBECONFIG="$(cat "$DEMO/kubeconfig")"
+    # the pool first, so its pods drain and go while the operator still runs
+    "$CACHE/bin/kubectl" delete namespace "$NS" --wait=true --timeout=180s 2>/dev/null || true
+    "$CACHE/bin/helm" uninstall hare-operator -n hare-system --wait 2>/dev/null || true
   fi
   [ "$(cat "$DEMO/mode" 2>/dev/null)" = local ] && npm run --silent cluster:down
   rm -rf "$DEMO"
