@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import amqp from 'amqplib';
-import { clusterConfig, startControlPlane } from '../../test-e2e/cluster/index.ts';
+import { controlPlaneWithCrd } from '../test/support/control-plane.ts';
 import { GROUP, PLURAL, VERSION } from '../src/metadata.ts';
 import { startOperator } from '../test/support/operator-process.ts';
 import { poolManifest } from '../test/support/pools.ts';
@@ -21,9 +21,7 @@ const { values } = parseArgs({
 const [pools, replicas, quietS] = [Number(values.pools), Number(values.replicas), Number(values.quiet)];
 const log = (msg: string): void => console.log(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-const cluster = await startControlPlane();
-const kubectl = join(clusterConfig().binDir, 'kubectl');
-execFileSync(kubectl, ['--kubeconfig', cluster.kubeconfig, 'apply', '--server-side', '--force-conflicts', '-f', new URL('../../crds/consumerpools.hare.dev.yaml', import.meta.url).pathname]);
+const { cluster } = await controlPlaneWithCrd();
 const kc = new KubeConfig();
 kc.loadFromFile(cluster.kubeconfig);
 const core = kc.makeApiClient(CoreV1Api);

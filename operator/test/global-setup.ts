@@ -1,8 +1,6 @@
 // Integration tier set-up: a real control plane (started, or reused when already up) with the CRD installed.
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { clusterConfig, startControlPlane } from '../../test-e2e/cluster/index.ts';
+import { controlPlaneWithCrd } from './support/control-plane.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,12 +10,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const cluster = await startControlPlane();
-  const kubectl = join(clusterConfig().binDir, 'kubectl');
-  const crd = new URL('../../crds/consumerpools.hare.dev.yaml', import.meta.url).pathname;
-  const run = (...args: string[]): string => execFileSync(kubectl, ['--kubeconfig', cluster.kubeconfig, ...args], { encoding: 'utf8' });
-  run('apply', '--server-side', '--force-conflicts', '-f', crd);
-  run('wait', '--for=condition=Established', '--timeout=60s', 'crd/consumerpools.hare.dev');
+  const { cluster, kubectl } = await controlPlaneWithCrd();
   project.provide('kubeconfig', cluster.kubeconfig);
   project.provide('kubectl', kubectl);
   return async () => {

@@ -1,12 +1,10 @@
 // npm run bench:autoscaler:latency: backlog published -> spec.replicas patched, over N runs against the running operator.
 // Flags: --runs N (20), --interval S (pool pollIntervalSeconds, 5), --management (read unacked via the HTTP API too).
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import amqp from 'amqplib';
-import { clusterConfig, startControlPlane } from '../../../test-e2e/cluster/index.ts';
+import { controlPlaneWithCrd } from '../../test/support/control-plane.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/metadata.ts';
 import { startOperator } from '../../test/support/operator-process.ts';
 import { poolManifest } from '../../test/support/pools.ts';
@@ -21,10 +19,7 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' 
 const runs = Number(values.runs);
 const intervalS = Number(values.interval);
 
-const cluster = await startControlPlane();
-const kubectl = join(clusterConfig().binDir, 'kubectl');
-execFileSync(kubectl, ['--kubeconfig', cluster.kubeconfig, 'apply', '--server-side', '--force-conflicts', '-f', new URL('../../../crds/consumerpools.hare.dev.yaml', import.meta.url).pathname]);
-execFileSync(kubectl, ['--kubeconfig', cluster.kubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', 'crd/consumerpools.hare.dev']);
+const { cluster } = await controlPlaneWithCrd();
 const kc = new KubeConfig();
 kc.loadFromFile(cluster.kubeconfig);
 const core = kc.makeApiClient(CoreV1Api);
