@@ -19,8 +19,9 @@ describe('rolling update', () => {
     await createPool(s.k, s.ns, poolManifest('roll', { replicas: 4, image: 'localhost/hare/examples:0.1.0' }));
     const first = await waitFor('4 ready pods', async () => {
       const p = await getPool(s.k, s.ns, 'roll');
-      return p.status?.readyReplicas === 4 && p.status.updatedReplicas === 4 && p.status;
-    });
+      if (p.status?.readyReplicas === 4 && p.status.updatedReplicas === 4) return p.status;
+      throw new Error(`status ${JSON.stringify(p.status ?? null)}, ${(await poolPods(s.k, s.ns, 'roll')).length} pods`);
+    }, 60_000);
     const oldHash = (await poolPods(s.k, s.ns, 'roll'))[0]?.metadata?.labels?.[LABELS.templateHash];
     expect(first.replicas).toBe(4);
 

@@ -28,6 +28,8 @@ export class KubeEventRecorder implements EventSink {
   }
 
   emit(pool: Pool, type: EventType, reason: Reason, message: string): void {
+    // the log carries what the Events say, so `kubectl logs` alone tells what the operator did
+    this.log.info({ pool: `${pool.metadata.namespace}/${pool.metadata.name}`, type, reason }, message);
     this.record(pool, type, reason, message).catch((err: unknown) => {
       this.log.warn({ pool: pool.metadata.name, reason, err: errorText(err) }, 'could not record event');
     });

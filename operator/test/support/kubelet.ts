@@ -38,7 +38,8 @@ export function autoReady(k: Kube, namespace: string, delayMs = 300): { stop(): 
         const name = pod.metadata?.name ?? '';
         if (done.has(name) || pod.metadata?.deletionTimestamp) continue;
         done.add(name);
-        setTimeout(() => { if (!stopped) void setPodReady(k, pod, true).catch(() => undefined); }, delayMs);
+        // a failed write (say, across an API server restart) is tried again on a later pass, as a kubelet would
+        setTimeout(() => { if (!stopped) void setPodReady(k, pod, true).catch(() => done.delete(name)); }, delayMs);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
