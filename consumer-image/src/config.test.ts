@@ -33,6 +33,7 @@ describe('parseConfig', () => {
       queueType: 'classic',
       retryLimit: 15,
       retryDelaysMs: [10000],
+      redeliveryLimit: 10,
       drainTimeoutMs: 30000,
       podName: 'host-1',
       httpPort: 8080,
@@ -56,6 +57,7 @@ describe('parseConfig', () => {
       HARE_HTTP_PORT: '9090',
       HARE_MODULES_DIR: '/srv/mods',
       HARE_LOG_LEVEL: 'debug',
+      HARE_REDELIVERY_LIMIT: '3',
     });
     expect(c).toMatchObject({
       exchange: 'shop',
@@ -71,6 +73,7 @@ describe('parseConfig', () => {
       httpPort: 9090,
       modulesDir: '/srv/mods',
       logLevel: 'debug',
+      redeliveryLimit: 3,
     });
   });
 
@@ -92,6 +95,7 @@ describe('parseConfig', () => {
     ['HARE_PREFETCH', '1.5'],
     ['HARE_PREFETCH', 'ten'],
     ['HARE_RETRY_LIMIT', '-1'],
+    ['HARE_REDELIVERY_LIMIT', '0'],
     ['HARE_QUEUE_TYPE', 'stream'],
     ['HARE_RETRY_DELAYS_MS', '1000,,5000'],
     ['HARE_RETRY_DELAYS_MS', '0'],

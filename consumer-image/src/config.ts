@@ -17,6 +17,8 @@ export interface RuntimeConfig {
   readonly retryLimit: number;
   /** Sorted ascending, as HareMq sorts its cascade; the last value repeats. */
   readonly retryDelaysMs: readonly number[];
+  /** Quorum queues: a message redelivered this many times unsettled goes to the dead queue unhandled. */
+  readonly redeliveryLimit: number;
   readonly drainTimeoutMs: number;
   readonly podName: string;
   readonly podNamespace: string | undefined;
@@ -33,6 +35,8 @@ export const DEFAULTS = {
   prefetch: 1,
   retryLimit: 15,
   retryDelaysMs: '10000',
+  // below RabbitMQ 4's default quorum delivery-limit (20), past which the broker drops the message
+  redeliveryLimit: 10,
   drainTimeoutSeconds: 30,
 } as const;
 
@@ -105,7 +109,7 @@ export function parseConfig(env: Env, hostname: string): ConfigResult {
   return r.errors.length > 0 ? { ok: false, errors: r.errors } : { ok: true, config };
 }
 
-type QueueConfig = Pick<RuntimeConfig, 'queue' | 'exchange' | 'routingKey' | 'prefetch' | 'queueType' | 'retryLimit' | 'retryDelaysMs'>;
+type QueueConfig = Pick<RuntimeConfig, 'queue' | 'exchange' | 'routingKey' | 'prefetch' | 'queueType' | 'retryLimit' | 'retryDelaysMs' | 'redeliveryLimit'>;
 
 function readQueue(r: Reader): QueueConfig {
   const queue = r.required(ENV.queue);
@@ -124,6 +128,7 @@ function readQueue(r: Reader): QueueConfig {
     queueType: r.oneOf<QueueType>(ENV.queueType, 'classic', ['classic', 'quorum']),
     retryLimit: r.int(ENV.retryLimit, DEFAULTS.retryLimit, 0, 1_000_000),
     retryDelaysMs,
+    redeliveryLimit: r.int(ENV.redeliveryLimit, DEFAULTS.redeliveryLimit, 1, 1_000),
   };
 }
 

@@ -28,6 +28,8 @@ export const ENV = {
   modulesDir: 'HARE_MODULES_DIR',
   /** pino log level; optional. */
   logLevel: 'HARE_LOG_LEVEL',
+  /** Unsettled deliveries (quorum queues' x-delivery-count) before a message goes dead; set by images, not by the operator. */
+  redeliveryLimit: 'HARE_REDELIVERY_LIMIT',
 } as const;
 
 /** The container port, named `http` in the pod. */
@@ -51,3 +53,6 @@ export const GRACE_MARGIN_SECONDS = 15;
 
 /** Message header carrying the retry count (HareMq's name). */
 export const RETRY_HEADER = 'retry_count';
+
+/** Set by quorum queues on a redelivery: deliveries that ended unsettled (process died, connection lost). */
+export const DELIVERY_COUNT_HEADER = 'x-delivery-count';

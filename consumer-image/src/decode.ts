@@ -1,7 +1,7 @@
 // Decoding a delivery into the message a module sees: body by content type, properties, retry count.
 import type { ConsumeMessage, MessageProperties as AmqpProperties } from 'amqplib';
 import type { HareMessage, MessageProperties } from './api.ts';
-import { RETRY_HEADER } from './contract.ts';
+import { DELIVERY_COUNT_HEADER, RETRY_HEADER } from './contract.ts';
 
 /** The body could not be decoded as its content type says; retrying cannot fix that. */
 export class UndecodableBodyError extends Error {
@@ -27,7 +27,17 @@ export function decodeBody(content: Buffer, contentType: unknown): unknown {
 
 /** The retry count carried in the `retry_count` header; absent or malformed counts as 0. */
 export function retryCountOf(headers: Readonly<Record<string, unknown>> | undefined): number {
-  const raw = headers?.[RETRY_HEADER];
+  return countHeader(headers, RETRY_HEADER);
+}
+
+/** Earlier deliveries that ended unsettled, as a quorum queue counts them (`x-delivery-count`); 0 elsewhere. */
+export function deliveryCountOf(headers: Readonly<Record<string, unknown>> | undefined): number {
+  return countHeader(headers, DELIVERY_COUNT_HEADER);
+}
+
+/** A non-negative integer header; absent or malformed counts as 0. */
+function countHeader(headers: Readonly<Record<string, unknown>> | undefined, name: string): number {
+  const raw = headers?.[name];
   const n = typeof raw === 'number' ? raw : typeof raw === 'bigint' ? Number(raw) : typeof raw === 'string' ? Number(raw) : NaN;
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
 }

@@ -20,7 +20,7 @@ async function handle(consume: ConsumeFn, message: ConsumeMessage, publish: () =
   const abort = new AbortController();
   if (abandoned) abort.abort();
   const process = createProcessor(
-    { consume, policy: { queue: 'q', retryLimit: 2, retryDelaysMs: [100] }, metrics: createMetrics({}), logger: pino({ level: 'silent' }), redact: (s) => s, requeuePauseMs: 0, abandoned: abort.signal },
+    { consume, policy: { queue: 'q', retryLimit: 2, retryDelaysMs: [100], redeliveryLimit: 3 }, metrics: createMetrics({}), logger: pino({ level: 'silent' }), redact: (s) => s, requeuePauseMs: 0, abandoned: abort.signal },
     () => events.push('unroutable'),
   );
   const channel = { ack: () => void events.push('ack'), nack: (_m: unknown, _all?: boolean, requeue?: boolean) => void events.push(`nack requeue=${requeue}`) };
@@ -48,6 +48,14 @@ describe('processor', () => {
   it('dead-letters at the limit and on reject()', async () => {
     expect(await handle(() => { throw new Error('x'); }, delivery('x', undefined, { retry_count: 2 }))).toEqual(['publish q.dead retry_count=2', 'confirmed', 'ack']);
     expect(await handle(() => reject('no'), delivery('x'))).toEqual(['publish q.dead retry_count=0', 'confirmed', 'ack']);
+  });
+
+  it('sends a message that kept ending unsettled (x-delivery-count at the limit) to the dead queue unhandled', async () => {
+    let calls = 0;
+    const consume = (): void => void calls++;
+    expect(await handle(consume, delivery('x', undefined, { 'x-delivery-count': 2 }))).toEqual(['ack']);
+    expect(await handle(consume, delivery('x', undefined, { 'x-delivery-count': 3, retry_count: 1 }))).toEqual(['publish q.dead retry_count=1', 'confirmed', 'ack']);
+    expect(calls).toBe(1);
   });
 
   it('sends an undecodable JSON body to the dead queue without calling the handler', async () => {

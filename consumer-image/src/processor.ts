@@ -4,7 +4,7 @@ import type { ConsumeMessage, Options } from 'amqplib';
 import { resultKind } from './api.ts';
 import type { ConsumeContext, ConsumeFn, RejectResult, RetryResult } from './api.ts';
 import { sleep } from './backoff.ts';
-import { propertiesOf, retryCountOf, toMessage } from './decode.ts';
+import { deliveryCountOf, propertiesOf, retryCountOf, toMessage } from './decode.ts';
 import type { Logger } from './logger.ts';
 import type { HandlerOutcome, Metrics } from './metrics.ts';
 import { PublishError } from './publisher.ts';
@@ -79,7 +79,7 @@ export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = 
   return async (delivery, channel, publisher, context) => {
     metrics.received.inc();
     const started = performance.now();
-    const outcome = await run(deps.consume, delivery, context, deps.redact);
+    const outcome = tooManyRedeliveries(delivery, deps.policy.redeliveryLimit) ?? await run(deps.consume, delivery, context, deps.redact);
     durations[outcome.kind].observe((performance.now() - started) / 1000);
     if (deps.abandoned.aborted) return; // counted as abandoned at the drain timeout; the broker redelivers it
     if (outcome.kind === 'ack') {
@@ -92,6 +92,18 @@ export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = 
 }
 
 type HandOn = Exclude<Route, { action: 'ack' }>;
+
+/**
+ * A message whose earlier deliveries kept ending unsettled (the process died or lost its connection while
+ * handling it) goes dead without another try: a message that crashes the runtime must not crash-loop the pool.
+ * Only quorum queues count these deliveries; classic queues mark a redelivery but do not count it.
+ */
+function tooManyRedeliveries(delivery: ConsumeMessage, limit: number): Outcome | undefined {
+  const count = deliveryCountOf(delivery.properties.headers);
+  if (count < limit) return undefined;
+  const reason = `delivered ${count + 1} times; the ${count} before ended unsettled (the consumer died or lost its connection while handling it)`;
+  return { kind: 'reject', reason, cause: 'redelivery-limit' };
+}
 
 async function run(consume: ConsumeFn, delivery: ConsumeMessage, context: ConsumeContext, redact: Redactor): Promise<Outcome> {
   let message;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEAD_HEADERS, delayFor, delayQueueDelays, republishOptions, routeFor } from './routing.ts';
 import type { Outcome, RetryPolicy } from './routing.ts';
 
-const policy: RetryPolicy = { queue: 'orders', retryLimit: 3, retryDelaysMs: [1000, 5000, 30000] };
+const policy: RetryPolicy = { queue: 'orders', retryLimit: 3, retryDelaysMs: [1000, 5000, 30000], redeliveryLimit: 10 };
 const fail: Outcome = { kind: 'retry', reason: 'boom' };
 
 describe('delayFor', () => {
@@ -47,7 +47,7 @@ describe('routeFor', () => {
   it('a message that always fails is delivered exactly limit+1 times', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 50 }), fc.array(fc.integer({ min: 1, max: 1e6 }), { minLength: 1, maxLength: 5 }), (limit, delays) => {
-        const p = { queue: 'q', retryLimit: limit, retryDelaysMs: [...delays].sort((a, b) => a - b) };
+        const p = { queue: 'q', retryLimit: limit, retryDelaysMs: [...delays].sort((a, b) => a - b), redeliveryLimit: 10 };
         let count = 0;
         let deliveries = 1;
         for (let route = routeFor(fail, count, p); route.action === 'delay'; route = routeFor(fail, count, p)) {
@@ -70,6 +70,11 @@ describe('republishOptions', () => {
       contentType: 'application/json', messageId: 'm-1', correlationId: 'c-1', type: 'order',
       headers: { tenant: 't1', retry_count: 2 }, persistent: true,
     });
+  });
+
+  it("drops the quorum queue's delivery count: it belongs to the original, not the copy", () => {
+    const o = republishOptions(props, { tenant: 't1', 'x-delivery-count': 4 }, { action: 'delay', queue: 'q.delay.1', delayMs: 1, retryCount: 1 });
+    expect(o.headers).toEqual({ tenant: 't1', retry_count: 1 });
   });
 
   it('marks dead-lettered copies with cause and reason', () => {

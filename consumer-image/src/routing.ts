@@ -1,15 +1,15 @@
 // Retry routing math: where a handled message goes (ack, a delay queue, the dead queue) and with which properties.
 import type { Options } from 'amqplib';
 import type { MessageProperties } from './api.ts';
-import { RETRY_HEADER } from './contract.ts';
+import { DELIVERY_COUNT_HEADER, RETRY_HEADER } from './contract.ts';
 
 /** What the handler's run amounted to. */
 export type Outcome =
   | { readonly kind: 'ack' }
   | { readonly kind: 'retry'; readonly reason: string }
-  | { readonly kind: 'reject'; readonly reason: string; readonly cause: 'rejected' | 'undecodable' };
+  | { readonly kind: 'reject'; readonly reason: string; readonly cause: 'rejected' | 'undecodable' | 'redelivery-limit' };
 
-export type DeadCause = 'rejected' | 'undecodable' | 'retry-limit';
+export type DeadCause = 'rejected' | 'undecodable' | 'redelivery-limit' | 'retry-limit';
 
 /** Where the message goes next. Republished copies carry `retryCount` in the retry header. */
 export type Route =
@@ -22,6 +22,8 @@ export interface RetryPolicy {
   readonly retryLimit: number;
   /** Sorted ascending, non-empty. */
   readonly retryDelaysMs: readonly number[];
+  /** Deliveries that ended unsettled (x-delivery-count) before a message goes dead without running the handler. */
+  readonly redeliveryLimit: number;
 }
 
 /** Header names the runtime adds to dead-lettered messages. */
@@ -63,15 +65,17 @@ export function routeFor(outcome: Outcome, retryCount: number, policy: RetryPoli
 
 /**
  * Publish options for the republished copy: the original properties and headers, the new retry count,
- * persistent. Dropped: expiration (a per-message TTL would silently drop it from the dead queue) and
- * user-id (the broker refuses a user-id that is not the publishing connection's user).
+ * persistent. Dropped: expiration (a per-message TTL would silently drop it from the dead queue),
+ * user-id (the broker refuses a user-id that is not the publishing connection's user) and the quorum
+ * queue's x-delivery-count (it counts deliveries of the original, not of the copy).
  */
 export function republishOptions(
   props: MessageProperties,
   headers: Readonly<Record<string, unknown>>,
   route: Exclude<Route, { action: 'ack' }>,
 ): Options.Publish {
-  const out: Record<string, unknown> = { ...headers, [RETRY_HEADER]: route.retryCount };
+  const { [DELIVERY_COUNT_HEADER]: _deliveries, ...rest } = headers;
+  const out: Record<string, unknown> = { ...rest, [RETRY_HEADER]: route.retryCount };
   if (route.action === 'dead') {
     out[DEAD_HEADERS.cause] = route.cause;
     out[DEAD_HEADERS.reason] = route.reason.slice(0, MAX_REASON_LENGTH);

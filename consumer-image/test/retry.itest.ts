@@ -1,5 +1,6 @@
 // The retry cascade against the real broker: delays honoured, limit+1 deliveries, dead-lettering with the
-// original properties, reject and undecodable bodies dead at once, and a poison message never blocks the queue.
+// original properties, reject and undecodable bodies dead at once, a poison message never blocks the queue, and
+// a message that kills the process ends in the dead queue instead of crash-looping the pod (quorum queues).
 import type { GetMessage } from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBroker, uniqueName } from './testing/broker.ts';
@@ -94,5 +95,34 @@ describe('retry cascade', () => {
     expect(records.of('poison').map((r) => r.retryCount)).toEqual([0, 1, 2]);
     // the good messages did not wait for the poison message's cascade
     expect(Math.max(...good.map((r) => r.at))).toBeLessThan(records.of('poison')[2]!.at);
+  });
+
+  it('a message that kills the process goes to the dead queue after the redelivery limit (quorum queue)', async () => {
+    const queue = uniqueName('crash');
+    const records = await broker.prepare(queue);
+    const env = { HARE_QUEUE_TYPE: 'quorum', HARE_REDELIVERY_LIMIT: '2', HARE_PREFETCH: '1' };
+    runtime = startRuntime(queue, env);
+    await runtime.waitReady();
+    await broker.publishMany(queue, [{ id: 'crasher', crash: true }, { id: 'after-1' }, { id: 'after-2' }]);
+    // the test plays the kubelet: every time the process dies, a new one starts
+    const exits: (number | null)[] = [];
+    while ((await broker.ready(`${queue}.dead`)) === 0) {
+      const exit = await Promise.race([runtime.exited, sleep(500).then(() => undefined)]);
+      if (exit === undefined) continue;
+      exits.push(exit.code);
+      expect(exits.length, 'restarts before the message went dead').toBeLessThanOrEqual(3);
+      runtime = startRuntime(queue, env);
+    }
+    await records.waitForCount(4);
+    expect(exits).toEqual([70, 70]); // two unsettled deliveries, then dead-lettered without a third try
+    expect(records.of('crasher').map((r) => r.outcome)).toEqual(['crash', 'crash']);
+    expect(records.of('after-1')).toHaveLength(1);
+    expect(records.of('after-2')).toHaveLength(1);
+    const [dead] = await deadMessages(queue, 1);
+    expect(dead!.properties.messageId).toBe('crasher');
+    expect(dead!.properties.headers).toMatchObject({ 'x-hare-dead-cause': 'redelivery-limit' });
+    expect(dead!.properties.headers!['x-delivery-count'] ?? 0).toBe(0); // the original's count (2) is not copied
+    expect(String(dead!.properties.headers!['x-hare-dead-reason'])).toMatch(/^delivered 3 times; the 2 before ended unsettled/);
+    await waitFor(async () => (await broker.ready(queue)) === 0, 10_000, () => `${queue} empty`);
   });
 });

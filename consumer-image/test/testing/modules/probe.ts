@@ -13,6 +13,8 @@ export interface ProbeBody {
   /** Ask for a retry with context.retry() instead of throwing. */
   readonly retryResult?: boolean;
   readonly reject?: boolean;
+  /** Kill the process (exit code 70) after recording, on every delivery: the message is never settled. */
+  readonly crash?: boolean;
 }
 
 /** One record per delivery, published to <queue>.processed. */
@@ -20,7 +22,7 @@ export interface ProbeRecord {
   readonly id: string;
   readonly retryCount: number;
   readonly redelivered: boolean;
-  readonly outcome: 'ack' | 'retry' | 'reject';
+  readonly outcome: 'ack' | 'retry' | 'reject' | 'crash';
   readonly at: number;
   readonly pod: string;
   readonly bodyKind: 'json' | 'buffer';
@@ -38,7 +40,7 @@ export async function consume(message: HareMessage, context: ConsumeContext): Pr
   const waitMs = (body.sleepMs ?? 0) + (first ? (body.sleepFirstMs ?? 0) : 0);
   if (waitMs > 0) await sleep(waitMs);
   const failing = body.fail === 'always' || (typeof body.fail === 'number' && message.retryCount < body.fail);
-  const outcome = body.reject === true ? 'reject' : failing ? 'retry' : 'ack';
+  const outcome = body.crash === true ? 'crash' : body.reject === true ? 'reject' : failing ? 'retry' : 'ack';
   const record: ProbeRecord = {
     id: body.id ?? message.properties.messageId ?? '',
     retryCount: message.retryCount,
@@ -52,6 +54,7 @@ export async function consume(message: HareMessage, context: ConsumeContext): Pr
     contentType: message.properties.contentType,
   };
   await context.publish('', `${context.queue}.processed`, record);
+  if (outcome === 'crash') process.exit(70);
   if (outcome === 'reject') return context.reject(`probe rejected ${record.id}`);
   if (outcome === 'retry' && body.retryResult === true) return context.retry(`probe retry ${record.id}`);
   if (outcome === 'retry') throw new Error(`probe failure ${record.id} (delivery ${message.retryCount + 1})`);
