@@ -29,6 +29,13 @@ export function httpStatus(err: unknown): number | undefined {
 }
 
 /**
+ * 403 refusals that pass by themselves, whatever the spec: the namespace's default ServiceAccount is not made
+ * yet (a namespace created a moment ago), the namespace is going away, or its quota is used up for now.
+ * Kubernetes' own controllers retry these with backoff, and so do we.
+ */
+const PASSING_REFUSALS = [/error looking up service account /, /because it is being terminated/, /exceeded quota: /];
+
+/**
  * Classifies an error from a write the reconcile made: 4xx validation failures mean the spec is unusable.
  * With `generateName`, the server's random suffix is elided so repeated failures read (and aggregate) the same.
  */
@@ -36,7 +43,8 @@ export function classifyWriteError(err: unknown, what: string, generateName?: st
   const status = httpStatus(err);
   let text = statusMessage(err);
   if (generateName) text = text.replace(new RegExp(`${escapeRegExp(generateName)}[a-z0-9]{5}\\b`, 'g'), `${generateName}*`);
-  if (status === 422 || status === 400 || status === 403) return new InvalidSpecError(`${what}: ${text}`, { cause: err });
+  const passing = status === 403 && PASSING_REFUSALS.some((r) => r.test(text));
+  if ((status === 422 || status === 400 || status === 403) && !passing) return new InvalidSpecError(`${what}: ${text}`, { cause: err });
   return new TransientError(`${what}: ${text}`, { cause: err });
 }
 
