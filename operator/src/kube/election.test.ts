@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TIMING, mayTake, nextSpec, observe } from './election.ts';
+import { DEFAULT_TIMING, mayTake, nextAttemptInMs, nextSpec, observe } from './election.ts';
 
 describe('leader election rules', () => {
   it('takes a lease nobody holds, and renews its own', () => {
@@ -31,5 +31,19 @@ describe('leader election rules', () => {
     // as read back from the API server: times are strings
     const read = { holderIdentity: 'a', leaseTransitions: 3, acquireTime: '2026-01-01T00:00:05.000000Z' as unknown as Date };
     expect(nextSpec(read, 'a', DEFAULT_TIMING, new Date(9000)).acquireTime).toEqual(new Date('2026-01-01T00:00:05.000Z'));
+  });
+
+  it('tries again one retry period later, or right when a watched lease runs out', () => {
+    const { retryPeriodMs: period } = DEFAULT_TIMING;
+    const mine = observe(undefined, { holderIdentity: 'a', renewTime: new Date(1) }, 0);
+    expect(nextAttemptInMs(mine, 'a', DEFAULT_TIMING, 5000, 1)).toBe(period); // the leader renews on time, no jitter
+    expect(nextAttemptInMs(observe(undefined, undefined, 0), 'a', DEFAULT_TIMING, 0, 1)).toBe(period * 1.2);
+    const theirs = observe(undefined, { holderIdentity: 'b', renewTime: new Date(1) }, 1000);
+    expect(nextAttemptInMs(theirs, 'a', DEFAULT_TIMING, 2000, 0.5)).toBe(period * 1.1);
+    // 500 ms before the lease runs out: wake just after it does, and then it may be taken
+    const wait = nextAttemptInMs(theirs, 'a', DEFAULT_TIMING, 15_500, 1);
+    expect(wait).toBe(501);
+    expect(mayTake(theirs, 'a', DEFAULT_TIMING, 15_500 + wait)).toBe(true);
+    expect(nextAttemptInMs(theirs, 'a', DEFAULT_TIMING, 30_000, 1)).toBe(0);
   });
 });

@@ -31,6 +31,17 @@ export function mayTake(obs: Observation, me: string, timing: ElectionTiming, no
   return now - obs.observedAt > timing.leaseDurationMs;
 }
 
+/**
+ * How long to wait before the next attempt: a retry period (a standby's a little jittered), but a standby
+ * watching another holder's lease tries again right when that lease runs out, not up to a period later.
+ */
+export function nextAttemptInMs(obs: Observation | undefined, me: string, timing: ElectionTiming, now: number, jitter: number): number {
+  const period = obs?.holder === me ? timing.retryPeriodMs : timing.retryPeriodMs * (1 + 0.2 * jitter);
+  if (!obs || obs.holder === '' || obs.holder === me) return period;
+  const expiresIn = obs.observedAt + timing.leaseDurationMs - now + 1; // mayTake wants strictly more than the duration
+  return Math.max(0, Math.min(period, expiresIn));
+}
+
 /** Lease times arrive as strings (the client does not revive MicroTime) or Dates. */
 function asDate(value: unknown, fallback: Date): Date {
   if (value instanceof Date) return value;

@@ -2,7 +2,7 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
 import { httpStatus } from '../errors.ts';
 import { errorText, type Logger } from '../log.ts';
-import { DEFAULT_TIMING, mayTake, nextSpec, observe, type ElectionTiming, type Observation } from './election.ts';
+import { DEFAULT_TIMING, mayTake, nextAttemptInMs, nextSpec, observe, type ElectionTiming, type Observation } from './election.ts';
 
 export interface LeaderCallbacks {
   onStartedLeading(): void;
@@ -49,7 +49,8 @@ export class LeaderElector {
         callbacks.onStoppedLeading();
         return;
       }
-      await new Promise((r) => setTimeout(r, this.timing.retryPeriodMs * (this.leading ? 1 : 1 + Math.random() * 0.2)));
+      const wait = nextAttemptInMs(this.observation, this.identity, this.timing, Date.now(), Math.random());
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
 
