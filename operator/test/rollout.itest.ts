@@ -31,7 +31,9 @@ describe('rolling update', () => {
       const p = await getPool(s.k, s.ns, 'roll');
       const pods = (await poolPods(s.k, s.ns, 'roll')).filter((x) => !x.metadata?.deletionTimestamp);
       const onNew = pods.filter((x) => x.spec?.containers[0]?.image === 'localhost/hare/examples:0.2.0');
-      return pods.length === 4 && onNew.length === 4 && p.status?.updatedReplicas === 4 && p.status.readyReplicas === 4 && p;
+      // status.replicas too: a status written while the last old pod still lived says 4 updated of 5
+      const st = p.status;
+      return pods.length === 4 && onNew.length === 4 && st?.replicas === 4 && st.updatedReplicas === 4 && st.readyReplicas === 4 && p;
     }, 60_000);
     tracker.stop();
 

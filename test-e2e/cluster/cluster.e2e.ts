@@ -60,9 +60,11 @@ describe('cluster provider', () => {
     kubectl('create', 'namespace', NS);
   }, 1_200_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     if (cluster && !LOCAL) kubectl('delete', 'namespace', NS, '--wait=false', '--ignore-not-found');
-  });
+    // the last test brings a local cluster back up: take it down again, as the operator suite does
+    if (!process.env.HARE_E2E_KEEP_CLUSTER) await cluster?.down();
+  }, 600_000);
 
   it('serves /readyz', () => {
     expect(kubectl('get', '--raw', '/readyz')).toBe('ok');

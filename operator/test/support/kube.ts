@@ -6,6 +6,7 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Pod } from '@kubernetes
 import { inject } from 'vitest';
 import type { Pool } from '../../src/api/pool.ts';
 import { GROUP, LABELS, PLURAL, VERSION } from '../../src/metadata.ts';
+import { waitFor } from '../../../test-e2e/support/wait.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -60,9 +61,15 @@ export function kube(): Kube {
 }
 
 /** Creates a fresh namespace for one suite; returns its name. */
+/**
+ * A new namespace, returned once its `default` ServiceAccount exists: pods are refused until the controller
+ * manager has made it, which can take tens of seconds after an API server restart (Kubernetes' e2e framework
+ * waits the same way).
+ */
 export async function freshNamespace(k: Kube, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   await k.core.createNamespace({ body: { metadata: { name } } });
+  await waitFor(`the default ServiceAccount of namespace ${name}`, () => k.core.readNamespacedServiceAccount({ namespace: name, name: 'default' }), 120_000, 500);
   return name;
 }
 
@@ -80,4 +87,4 @@ export async function poolPods(k: Kube, namespace: string, pool: string): Promis
   return list.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
 }
 
-export { waitFor } from '../../../test-e2e/support/wait.ts';
+export { waitFor };
