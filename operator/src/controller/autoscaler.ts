@@ -117,9 +117,9 @@ export class Autoscaler {
     if (decision.replicas !== undefined) {
       await deps.writer.setReplicas(pool, decision.replicas, FIELD_MANAGERS.autoscaler);
       scaled = true;
-      deps.log.info({ pool: label.pool, from: current, to: decision.replicas, reason: decision.reason }, 'autoscaled');
     }
-    if (decision.event) deps.events.emit(pool, 'Normal', REASONS.autoscaled, decision.reason); // the reason names both sizes
+    // every change of size has an Event (logged too); its reason names both sizes
+    if (decision.event) deps.events.emit(pool, 'Normal', REASONS.autoscaled, decision.reason);
     if (decision.broker.transition === 'lost') deps.events.emit(pool, 'Warning', REASONS.brokerUnreachable, decision.reason);
     if (decision.broker.transition === 'recovered') deps.events.emit(pool, 'Normal', REASONS.brokerReachable, decision.broker.message);
     const status = computeScalerStatus({ pool, reading, decision, scaled, now: new Date(now) });
