@@ -95,4 +95,6 @@ targets: converge <= 60 s, RSS <= 200 MB, 0 writes at steady state, O(brokers) c
   await core.deleteNamespace({ name: ns }).catch(() => undefined);
   await ch.deleteQueue(queue).catch(() => undefined);
   await conn.close();
+  // a reused control plane would still be deleting these 5000 pods while the next run measures
+  if (!cluster.alreadyRunning && !process.env.HARE_KEEP_CLUSTER) await cluster.stop();
 }
