@@ -1,7 +1,7 @@
 // Kubernetes Events on pools (core/v1, shown by kubectl describe): repeats within 10 minutes bump a count.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
 import type { Pool } from '../api/pool.ts';
-import { API_VERSION, EVENT_SOURCE, KIND, type Reason } from '../metadata.ts';
+import { API_VERSION, EVENT_SOURCE, KIND, keyOf, type Reason } from '../metadata.ts';
 import { httpStatus } from '../errors.ts';
 import { errorText, type Logger } from '../log.ts';
 import type { EventSink, EventType } from '../reconcile/ports.ts';
@@ -29,9 +29,10 @@ export class KubeEventRecorder implements EventSink {
 
   emit(pool: Pool, type: EventType, reason: Reason, message: string): void {
     // the log carries what the Events say, so `kubectl logs` alone tells what the operator did
-    this.log.info({ pool: `${pool.metadata.namespace}/${pool.metadata.name}`, type, reason }, message);
+    const key = keyOf(pool.metadata.namespace, pool.metadata.name);
+    this.log.info({ pool: key, type, reason }, message);
     this.record(pool, type, reason, message).catch((err: unknown) => {
-      this.log.warn({ pool: pool.metadata.name, reason, err: errorText(err) }, 'could not record event');
+      this.log.warn({ pool: key, reason, err: errorText(err) }, 'could not record event');
     });
   }
 

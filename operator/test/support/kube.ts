@@ -60,11 +60,10 @@ export function kube(): Kube {
   };
 }
 
-/** Creates a fresh namespace for one suite; returns its name. */
 /**
- * A new namespace, returned once its `default` ServiceAccount exists: pods are refused until the controller
- * manager has made it, which can take tens of seconds after an API server restart (Kubernetes' e2e framework
- * waits the same way).
+ * A fresh namespace for one suite, returned once its `default` ServiceAccount exists. Pods are refused until
+ * the controller manager has made it, which can take tens of seconds after an API server restart
+ * (Kubernetes' e2e framework waits the same way).
  */
 export async function freshNamespace(k: Kube, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
