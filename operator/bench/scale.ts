@@ -3,45 +3,28 @@
 // Flags: --pools N (1000), --replicas R (5), --quiet S (60), --heap-mb M (the operator's V8 old-space limit;
 // default: Node's own). Pods never run: they match no node.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import amqp from 'amqplib';
-import { controlPlaneWithCrd } from '../test/support/control-plane.ts';
+import { AMQP_URI, benchEnvironment } from './environment.ts';
 import { GROUP, PLURAL, VERSION } from '../src/metadata.ts';
 import { startOperator } from '../test/support/operator-process.ts';
 import { poolManifest } from '../test/support/pools.ts';
 
-const AMQP_URI = 'amqp://guest:guest@127.0.0.1:5672/';
 const { values } = parseArgs({
   options: { pools: { type: 'string', default: '1000' }, replicas: { type: 'string', default: '5' }, quiet: { type: 'string', default: '60' }, 'heap-mb': { type: 'string' } },
 });
 const [pools, replicas, quietS] = [Number(values.pools), Number(values.replicas), Number(values.quiet)];
 const log = (msg: string): void => console.log(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-const { cluster } = await controlPlaneWithCrd();
-const kc = new KubeConfig();
-kc.loadFromFile(cluster.kubeconfig);
-const core = kc.makeApiClient(CoreV1Api);
-const custom = kc.makeApiClient(CustomObjectsApi);
-const suffix = randomBytes(3).toString('hex');
-const ns = `bench-scale-${suffix}`;
-const queue = `bench-scale-${suffix}`;
-const conn = await amqp.connect(AMQP_URI);
-const ch = await conn.createChannel();
-await ch.assertQueue(queue, { durable: false });
-await core.createNamespace({ body: { metadata: { name: ns } } });
-await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'rabbitmq' }, stringData: { uri: AMQP_URI } } });
-
-const identity = `bench-scale-${suffix}`;
+const env = await benchEnvironment('bench-scale', { uri: AMQP_URI });
+const { core, custom, name: ns, name: queue, name: identity } = env;
 // measure what ships: the compiled operator (the image runs dist/, not the TypeScript source)
 const repo = new URL('../..', import.meta.url).pathname;
 execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'operator/tsconfig.build.json')]);
 writeFileSync(join(repo, 'dist/package.json'), '{ "type": "module" }\n');
 const heap: Record<string, string> = values['heap-mb'] ? { NODE_OPTIONS: `--max-old-space-size=${values['heap-mb']}` } : {};
-const op = await startOperator(cluster.kubeconfig, ['--namespace', ns, '--log-level', 'warn'], { POD_NAME: identity, ...heap }, join(repo, 'dist/operator/src/main.js'));
+const op = await startOperator(env.cluster.kubeconfig, ['--namespace', ns, '--log-level', 'warn'], { POD_NAME: identity, ...heap }, join(repo, 'dist/operator/src/main.js'));
 const rss = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${op.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 let peak = 0;
 const sampler = setInterval(() => { peak = Math.max(peak, rss()); }, 200);
@@ -92,9 +75,5 @@ targets: converge <= 60 s, RSS <= 200 MB, 0 writes at steady state, O(brokers) c
 } finally {
   clearInterval(sampler);
   await op.stop();
-  await core.deleteNamespace({ name: ns }).catch(() => undefined);
-  await ch.deleteQueue(queue).catch(() => undefined);
-  await conn.close();
-  // a reused control plane would still be deleting these 5000 pods while the next run measures
-  if (!cluster.alreadyRunning && !process.env.HARE_KEEP_CLUSTER) await cluster.stop();
+  await env.close();
 }

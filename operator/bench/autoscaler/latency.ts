@@ -1,17 +1,13 @@
 // npm run bench:autoscaler:latency: backlog published -> spec.replicas patched, over N runs against the running operator.
 // Flags: --runs N (20), --interval S (pool pollIntervalSeconds, 5), --management (read unacked via the HTTP API too).
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import amqp from 'amqplib';
-import { controlPlaneWithCrd } from '../../test/support/control-plane.ts';
+import { AMQP_URI, benchEnvironment } from '../environment.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/metadata.ts';
 import { startOperator } from '../../test/support/operator-process.ts';
 import { poolManifest } from '../../test/support/pools.ts';
 import { seeded } from './random.ts';
 import { watchReplicas } from './replica-watch.ts';
 
-const AMQP_URI = process.env.HARE_TEST_AMQP_URI ?? 'amqp://guest:guest@127.0.0.1:5672/';
 const MANAGEMENT_URI = process.env.HARE_TEST_MANAGEMENT_URI ?? 'http://guest:guest@127.0.0.1:15672';
 const BACKLOG = 50; // 10 messages per replica: 1 -> 5
 
@@ -19,21 +15,9 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' 
 const runs = Number(values.runs);
 const intervalS = Number(values.interval);
 
-const { cluster } = await controlPlaneWithCrd();
-const kc = new KubeConfig();
-kc.loadFromFile(cluster.kubeconfig);
-const core = kc.makeApiClient(CoreV1Api);
-const custom = kc.makeApiClient(CustomObjectsApi);
-
-const suffix = randomBytes(3).toString('hex');
-const ns = `bench-latency-${suffix}`;
-const queue = `bench-latency-${suffix}`;
-const conn = await amqp.connect(AMQP_URI);
-const ch = await conn.createConfirmChannel();
-await ch.assertQueue(queue, { durable: false });
-await core.createNamespace({ body: { metadata: { name: ns } } });
-await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'rabbitmq' }, stringData: { uri: AMQP_URI, 'management-uri': MANAGEMENT_URI } } });
-const op = await startOperator(cluster.kubeconfig, ['--namespace', ns, '--log-level', 'info'], { POD_NAME: `bench-latency-${suffix}` });
+const env = await benchEnvironment('bench-latency', { uri: AMQP_URI, 'management-uri': MANAGEMENT_URI });
+const { kc, custom, name: ns, name: queue, channel: ch } = env;
+const op = await startOperator(env.cluster.kubeconfig, ['--namespace', ns, '--log-level', 'info'], { POD_NAME: env.name });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const latencies: number[] = [];
@@ -65,10 +49,7 @@ try {
 } finally {
   watch.stop();
   await op.stop();
-  await core.deleteNamespace({ name: ns }).catch(() => undefined);
-  await ch.deleteQueue(queue).catch(() => undefined);
-  await conn.close();
-  if (!cluster.alreadyRunning && !process.env.HARE_KEEP_CLUSTER) await cluster.stop();
+  await env.close();
 }
 
 const sorted = [...latencies].sort((a, b) => a - b);
