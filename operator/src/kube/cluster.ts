@@ -67,8 +67,12 @@ export class KubeClusterWriter implements ClusterWriter {
     const { name, namespace } = pool.metadata;
     const target = { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body: { spec: { replicas } }, fieldManager };
     const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-    this.onWrite('patch', pool.spec.replicas === undefined ? 'consumerpools' : 'consumerpools/scale');
-    if (pool.spec.replicas === undefined) await this.custom.patchNamespacedCustomObject(target, merge);
-    else await this.custom.patchNamespacedCustomObjectScale(target, merge);
+    if (pool.spec.replicas === undefined) {
+      this.onWrite('patch', 'consumerpools');
+      await this.custom.patchNamespacedCustomObject(target, merge);
+    } else {
+      this.onWrite('patch', 'consumerpools/scale');
+      await this.custom.patchNamespacedCustomObjectScale(target, merge);
+    }
   }
 }
