@@ -159,9 +159,10 @@ describe('hare-operator end to end', () => {
       const trickle = ctl.trickle(10, 8000); // 8 s of work per message: far longer than a 1 s grace period
       for (let round = 0; round < 3; round++) {
         await new Promise((r) => setTimeout(r, 4000));
-        // what a scale-in without a drain does: delete with a 1 s grace period
+        // what a scale-in without a drain does: delete with a 1 s grace period (a pod of the last round may be
+        // listed as Running still, and gone by the time of the delete)
         const pods = (await t.kubectl('get', 'pods', '-n', NS, '-l', 'hare.dev/pool=control', '--field-selector=status.phase=Running', '-o', 'name')).trim().split('\n');
-        await t.kubectl('delete', '-n', NS, '--grace-period=1', '--wait=false', ...pods.slice(0, 2));
+        await t.kubectl('delete', '-n', NS, '--grace-period=1', '--wait=false', '--ignore-not-found', ...pods.slice(0, 2));
       }
       await trickle.stop();
       await waitFor('every control message recorded', () => ctl.tally().missing.length === 0, 180_000);

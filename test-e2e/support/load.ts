@@ -22,6 +22,8 @@ export class Load {
   private readonly prefix = randomBytes(3).toString('hex');
   private serial = 0;
   private checked = false;
+  /** Running trickles, stopped by close() (a test that fails mid-trickle never stops its own). */
+  private readonly trickles = new Set<{ stop(): Promise<void> }>();
   private conn!: ChannelModel;
   private ch!: ConfirmChannel;
   private readonly queue: string;
@@ -68,7 +70,9 @@ export class Load {
         await new Promise((r) => setTimeout(r, 1000));
       }
     })();
-    return { stop: async () => { stopped = true; await loop; } };
+    const trickle = { stop: async (): Promise<void> => { stopped = true; this.trickles.delete(trickle); await loop; } };
+    this.trickles.add(trickle);
+    return trickle;
   }
 
   tally(): Tally {
@@ -88,6 +92,7 @@ export class Load {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.trickles].map((t) => t.stop()));
     await this.conn.close();
   }
 }
