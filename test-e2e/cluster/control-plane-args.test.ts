@@ -21,11 +21,11 @@ describe('control-plane command lines', () => {
     }
   });
 
-  it('gives the API server an explicit advertise address, Node+RBAC authorization and signing keys', () => {
+  it('gives the API server an explicit advertise address, Node+RBAC authorization, admission plugins and signing keys', () => {
     const a = apiserverCommand(cfg).args;
     expect(flag(a, 'advertise-address')).toBe(cfg.nodeIp);
     expect(flag(a, 'authorization-mode')).toBe('Node,RBAC');
-    expect(flag(a, 'enable-admission-plugins')).toBe('NodeRestriction');
+    expect(flag(a, 'enable-admission-plugins')).toBe('NodeRestriction,OwnerReferencesPermissionEnforcement');
     expect(flag(a, 'service-account-signing-key-file')).toBe('/c/cluster/pki/sa.key');
     expect(flag(a, 'service-account-key-file')).toBe('/c/cluster/pki/sa.pub');
     expect(flag(a, 'service-account-issuer')).toBe('https://kubernetes.default.svc.cluster.local');

@@ -48,7 +48,9 @@ export function apiserverCommand(cfg: ClusterConfig): Command {
       'service-cluster-ip-range': cfg.serviceCidr,
       'allow-privileged': true,
       'authorization-mode': 'Node,RBAC',
-      'enable-admission-plugins': 'NodeRestriction',
+      // OwnerReferencesPermissionEnforcement, as OpenShift enables by default: a pod with blockOwnerDeletion on its
+      // pool needs update on consumerpools/finalizers, so the tests catch an operator whose RBAC lacks it
+      'enable-admission-plugins': 'NodeRestriction,OwnerReferencesPermissionEnforcement',
       'client-ca-file': f('ca.crt'),
       'tls-cert-file': f('apiserver.crt'),
       'tls-private-key-file': f('apiserver.key'),
