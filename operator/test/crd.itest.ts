@@ -17,8 +17,9 @@ afterAll(async () => {
 type Spec = Record<string, unknown>;
 const spec = (m: Record<string, unknown>): Spec => m.spec as Spec;
 
-/** Invalid pools and the words the API server must use to reject them. */
-const CATALOGUE: { what: string; edit: (s: Spec) => void; message: RegExp }[] = [
+/** Invalid pools (named "bad" unless `name` says otherwise) and the words the API server must use to reject them. */
+const CATALOGUE: { what: string; name?: string; edit: (s: Spec) => void; message: RegExp }[] = [
+  { what: 'a name longer than a label value', name: 'a'.repeat(64), edit: () => undefined, message: /metadata\.name must be at most 63 characters: the pool's name is the value of its pods' hare\.dev\/pool label/ },
   { what: 'min > max', edit: (s) => { s.autoscaling = { minReplicas: 5, maxReplicas: 2 }; }, message: /autoscaling\.minReplicas must be less than or equal to autoscaling\.maxReplicas/ },
   { what: 'zero prefetch', edit: (s) => { s.queue = { name: 'q', prefetch: 0 }; }, message: /spec\.queue\.prefetch: Invalid value: 0: spec\.queue\.prefetch in body should be greater than or equal to 1/ },
   { what: 'negative prefetch', edit: (s) => { s.queue = { name: 'q', prefetch: -3 }; }, message: /spec\.queue\.prefetch.*greater than or equal to 1/ },
@@ -47,13 +48,18 @@ const CATALOGUE: { what: string; edit: (s: Spec) => void; message: RegExp }[] = 
 ];
 
 describe('ConsumerPool CRD on the API server', () => {
-  it.each(CATALOGUE)('rejects $what with a readable message', async ({ edit, message }) => {
-    const m = poolManifest('bad');
+  it.each(CATALOGUE)('rejects $what with a readable message', async ({ name = 'bad', edit, message }) => {
+    const m = poolManifest(name);
     edit(spec(m));
     const r = await k.kubectlStdin(JSON.stringify(m), 'apply', '--dry-run=server', '-n', ns, '-f', '-');
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/The ConsumerPool "bad" is invalid/);
+    expect(r.stderr).toMatch(`The ConsumerPool "${name}" is invalid`);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('accepts a name of exactly 63 characters', async () => {
+    const r = await k.kubectlStdin(JSON.stringify(poolManifest('a'.repeat(63))), 'apply', '--dry-run=server', '-n', ns, '-f', '-');
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('accepts a minimal pool and fills the defaults', async () => {
