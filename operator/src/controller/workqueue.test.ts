@@ -51,6 +51,24 @@ describe('WorkQueue', () => {
     }
   });
 
+  it('keeps the earliest deadline: a 5-minute requeue does not swallow a 50 ms retry, nor delay one already pending', () => {
+    vi.useFakeTimers();
+    try {
+      const q = new WorkQueue();
+      q.addAfter('late-first', 300_000);
+      q.addAfter('late-first', 50);
+      q.addAfter('soon-first', 50);
+      q.addAfter('soon-first', 300_000);
+      vi.advanceTimersByTime(49);
+      expect(q.length).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(q.length).toBe(2);
+      expect(vi.getTimerCount()).toBe(0); // the later deadline is dropped, as in client-go's delaying queue
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('resolves pending gets with undefined on shutdown and ignores later adds', async () => {
     const q = new WorkQueue();
     const pending = q.get();

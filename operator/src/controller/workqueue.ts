@@ -21,7 +21,8 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly addedAt = new Map<string, number>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Pending addAfter timers, with their deadline (Date.now() ms). */
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private readonly waiters: ((key: string | undefined) => void)[] = [];
   private shuttingDown = false;
   private readonly backoff: BackoffOptions;
@@ -48,17 +49,22 @@ export class WorkQueue {
     else this.queue.push(key);
   }
 
-  /** Adds the key after a delay; an earlier pending delay for the key wins. */
+  /** Adds the key after a delay; of two pending delays for a key, the earlier deadline wins (client-go's delaying queue). */
   addAfter(key: string, delayMs: number): void {
     if (this.shuttingDown) return;
     if (delayMs <= 0) return this.add(key);
-    if (this.timers.has(key)) return;
+    const at = Date.now() + delayMs;
+    const pending = this.timers.get(key);
+    if (pending !== undefined) {
+      if (pending.at <= at) return;
+      clearTimeout(pending.timer);
+    }
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, delayMs);
     timer.unref();
-    this.timers.set(key, timer);
+    this.timers.set(key, { timer, at });
   }
 
   /** Adds the key after its backoff, which doubles on every call until forget(key). */
@@ -103,7 +109,7 @@ export class WorkQueue {
   /** Stops handing out keys; pending get() calls resolve to undefined. */
   shutDown(): void {
     this.shuttingDown = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const w of this.waiters.splice(0)) w(undefined);
   }
