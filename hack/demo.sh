@@ -5,7 +5,8 @@
 #                         KUBECONFIG set (or HARE_DEMO_KUBECONFIG): installs into that cluster instead; the
 #                         images must be pullable there (HARE_OPERATOR_IMAGE, HARE_EXAMPLES_IMAGE) and the
 #                         broker reachable from its pods (HARE_DEMO_BROKER_URI, HARE_DEMO_MANAGEMENT_URI).
-#   npm run demo:down     stops the load generator, uninstalls, and takes the local cluster down.
+#   npm run demo:down     stops the load generator, uninstalls, and takes the local cluster down
+#                         (HARE_DEMO_KEEP_CLUSTER=1 keeps the cluster up).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*" >&2; }
@@ -23,7 +24,7 @@ down() {
     "$CACHE/bin/kubectl" delete namespace "$NS" --wait=true --timeout=180s 2>/dev/null || true
     "$CACHE/bin/helm" uninstall hare-operator -n hare-system --wait 2>/dev/null || true
   fi
-  [ "$(cat "$DEMO/mode" 2>/dev/null)" = local ] && npm run --silent cluster:down
+  [ "$(cat "$DEMO/mode" 2>/dev/null)" = local ] && [ -z "${HARE_DEMO_KEEP_CLUSTER:-}" ] && npm run --silent cluster:down
   rm -rf "$DEMO"
 }
 [ "${1:-}" = down ] && { down; exit 0; }
@@ -44,6 +45,8 @@ if [ -n "$given" ] && [ "$given" != "$CACHE/cluster/admin.kubeconfig" ]; then
   host_uri="${HARE_DEMO_HOST_BROKER_URI:-$broker_uri}"
 else
   echo local > "$DEMO/mode"
+  step "RabbitMQ at 127.0.0.1:5672 with its management API (the pool reads unacked messages from it)"
+  bash hack/ensure-rabbitmq.sh
   step "local cluster (npm run cluster:up)"
   bash hack/cluster-deps.sh node
   npm run --silent cluster:up
