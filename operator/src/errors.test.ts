@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyWriteError, InvalidSpecError, TransientError } from './errors.ts';
+import { classifyWriteError, InvalidSpecError, TransientError, writeMayHaveHappened } from './errors.ts';
 
 /** An ApiException as @kubernetes/client-node throws it: the HTTP code and the Status body as text. */
 const apiError = (code: number, message: string): Error =>
@@ -24,5 +24,32 @@ describe('classifyWriteError', () => {
   it('retries server errors and conflicts', () => {
     expect(classifyWriteError(apiError(500, 'etcdserver: request timed out'), 'create pod')).toBeInstanceOf(TransientError);
     expect(classifyWriteError(apiError(409, 'the object has been modified'), 'patch pool')).toBeInstanceOf(TransientError);
+  });
+});
+
+/** A failed fetch as undici raises it: a TypeError whose cause is the socket error. */
+const fetchFailed = (code: string, message: string): Error => new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
+
+describe('writeMayHaveHappened', () => {
+  it.each([
+    ['a reset after the request was sent', fetchFailed('ECONNRESET', 'read ECONNRESET')],
+    ['a connection closed before the answer', fetchFailed('UND_ERR_SOCKET', 'other side closed')],
+    ['a wait that ran out', new DOMException('The operation was aborted due to timeout', 'TimeoutError')],
+    ['an aborted request', new DOMException('This operation was aborted', 'AbortError')],
+    ["the API server's own timeout (504)", apiError(504, 'Timeout: request did not complete within requested timeout')],
+  ])('is true for %s', (_what, err) => {
+    expect(writeMayHaveHappened(err)).toBe(true);
+  });
+
+  it.each([
+    ['a refused connection', fetchFailed('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:6443')],
+    ['an unknown host', fetchFailed('ENOTFOUND', 'getaddrinfo ENOTFOUND api')],
+    ['a connect timeout', fetchFailed('UND_ERR_CONNECT_TIMEOUT', 'Connect Timeout Error')],
+    ['a TLS handshake cut short', fetchFailed('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established')],
+    ['a refusal', apiError(422, 'Pod "orders-x" is invalid')],
+    ['a server error answered', apiError(500, 'Internal error occurred: failed calling webhook')],
+    ['a conflict', apiError(409, 'already exists')],
+  ])('is false for %s', (_what, err) => {
+    expect(writeMayHaveHappened(err)).toBe(false);
   });
 });

@@ -28,6 +28,26 @@ export function httpStatus(err: unknown): number | undefined {
   return undefined;
 }
 
+/** Network errors raised before a request could reach the API server: a write that failed so was not made. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * True when a failed write may still have been made: the API server's own timeout (504, which the Job and
+ * ReplicaSet controllers treat so), or a connection that broke, or a wait that ran out, after the request may
+ * have reached the server. False for an answer (any other status) and for a connection that never opened.
+ */
+export function writeMayHaveHappened(err: unknown): boolean {
+  if (err instanceof DOMException) return err.name === 'TimeoutError' || err.name === 'AbortError'; // its code is no HTTP status
+  const status = httpStatus(err);
+  if (status !== undefined) return status === 504;
+  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_SENT.has(code)) return false;
+    if (e instanceof Error && e.message.includes('before secure TLS connection was established')) return false;
+  }
+  return true;
+}
+
 /**
  * 403 refusals that pass by themselves, whatever the spec: the namespace's default ServiceAccount is not made
  * yet (a namespace created a moment ago), the namespace is going away, or its quota is used up for now.

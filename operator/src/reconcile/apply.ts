@@ -1,7 +1,8 @@
-// Executes a plan: deletes (each starts a drain), then creates in slow-start batches; records expectations.
+// Executes a plan: deletes (each starts a drain), then creates in slow-start batches; records expectations (a write
+// whose answer was lost stays expected until the watch shows it or the expectation times out).
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Pool } from '../api/pool.ts';
-import { classifyWriteError, InvalidSpecError, type TransientError } from '../errors.ts';
+import { classifyWriteError, InvalidSpecError, writeMayHaveHappened, type TransientError } from '../errors.ts';
 import { keyOf, REASONS } from '../metadata.ts';
 import type { Expectations } from './expectations.ts';
 import type { DeleteReason, Plan } from './plan.ts';
@@ -16,6 +17,9 @@ export interface ApplyDeps {
 const REASON_TEXT = { ScaleDown: 'scale down', Rollout: 'rolling update', Finished: 'pod finished' } as const;
 
 type WriteError = TransientError | InvalidSpecError;
+
+/** Appended to the Warning of a write whose answer was lost. */
+const MAYBE_MADE = ' (the answer was lost and the API server may have made the change: waiting for the watch to show it)';
 
 /** Applies the plan; throws InvalidSpecError or TransientError (the first failure) after doing what it could. */
 export async function applyPlan(pool: Pool, template: V1Pod, planned: Plan, deps: ApplyDeps): Promise<void> {
@@ -39,9 +43,10 @@ async function deletePods(pool: Pool, key: string, victims: Plan['delete'], { wr
       await writer.deletePod(namespace, name, uid);
       deleted.set(reason, [...(deleted.get(reason) ?? []), name]);
     } catch (err) {
-      expectations.deletionObserved(key, name);
+      const maybe = writeMayHaveHappened(err);
+      if (!maybe) expectations.deletionObserved(key, name); // else the watch shows it, or the expectation times out
       const e = classifyWriteError(err, `delete pod ${name}`);
-      events.emit(pool, 'Warning', REASONS.deleteFailed, e.message);
+      events.emit(pool, 'Warning', REASONS.deleteFailed, maybe ? `${e.message}${MAYBE_MADE}` : e.message);
       errors.push(e);
     }
   }));
@@ -66,9 +71,12 @@ async function createPods(pool: Pool, key: string, template: V1Pod, count: numbe
         created.push(r.value.metadata?.name ?? '');
         continue;
       }
-      expectations.creationObserved(key);
+      // an answer that may have been lost keeps the expectation, as the Job controller does on a timeout:
+      // the watch shows the pod, or the expectation times out; counting it now could create it twice
+      const maybe = writeMayHaveHappened(r.reason);
+      if (!maybe) expectations.creationObserved(key);
       const e = classifyWriteError(r.reason, 'create pod', template.metadata?.generateName);
-      events.emit(pool, 'Warning', REASONS.createFailed, e.message);
+      events.emit(pool, 'Warning', REASONS.createFailed, maybe ? `${e.message}${MAYBE_MADE}` : e.message);
       errors.push(e);
     }
   }

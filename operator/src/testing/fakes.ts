@@ -12,6 +12,8 @@ export class FakeWriter implements ClusterWriter {
   replicas: { replicas: number; manager: string }[] = [];
   /** When set, createPod rejects with this error. */
   createError: Error | undefined;
+  /** When set, deletePod rejects with this error. */
+  deleteError: Error | undefined;
   private serial = 0;
 
   createPod(pod: V1Pod): Promise<V1Pod> {
@@ -22,6 +24,7 @@ export class FakeWriter implements ClusterWriter {
   }
 
   deletePod(_namespace: string, name: string): Promise<void> {
+    if (this.deleteError !== undefined) return Promise.reject(this.deleteError);
     this.deleted.push(name);
     return Promise.resolve();
   }
