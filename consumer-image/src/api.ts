@@ -71,22 +71,23 @@ export interface ConsumeContext {
    */
   publish(exchange: string, routingKey: string, body: Buffer | string | object, options?: PublishOptions): Promise<void>;
   /** Same as the exported retry(). */
-  retry(reason?: string): RetryResult;
+  retry(reason?: unknown): RetryResult;
   /** Same as the exported reject(). */
-  reject(reason: string): RejectResult;
+  reject(reason?: unknown): RejectResult;
 }
 
 /** Brand of result values; Symbol.for so that two copies of this file agree. */
 export const RESULT_BRAND: unique symbol = Symbol.for('hare-operator.consume-result');
 
+/** `reason` may be any value (an Error, an object): the runtime turns it into a readable string. */
 export interface RetryResult {
   readonly [RESULT_BRAND]: 'retry';
-  readonly reason: string | undefined;
+  readonly reason: unknown;
 }
 
 export interface RejectResult {
   readonly [RESULT_BRAND]: 'reject';
-  readonly reason: string;
+  readonly reason: unknown;
 }
 
 export type ConsumeResult = RetryResult | RejectResult;
@@ -98,12 +99,12 @@ export type ConsumeFn<Body = unknown> = (
 ) => ConsumeResult | void | Promise<ConsumeResult | void>;
 
 /** Retry later through the delay cascade (the same as throwing). */
-export function retry(reason?: string): RetryResult {
+export function retry(reason?: unknown): RetryResult {
   return { [RESULT_BRAND]: 'retry', reason };
 }
 
 /** Dead-letter now: the message goes to <queue>.dead without further retries. */
-export function reject(reason: string): RejectResult {
+export function reject(reason?: unknown): RejectResult {
   return { [RESULT_BRAND]: 'reject', reason };
 }
 

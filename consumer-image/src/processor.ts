@@ -8,6 +8,7 @@ import { deliveryCountOf, propertiesOf, retryCountOf, toMessage } from './decode
 import type { Logger } from './logger.ts';
 import type { HandlerOutcome, Metrics } from './metrics.ts';
 import { PublishError } from './publisher.ts';
+import { reasonText } from './reason.ts';
 import type { Redactor } from './redact.ts';
 import { republishOptions, routeFor } from './routing.ts';
 import type { Outcome, RetryPolicy, Route } from './routing.ts';
@@ -110,7 +111,7 @@ async function run(consume: ConsumeFn, delivery: ConsumeMessage, context: Consum
   try {
     message = toMessage(delivery);
   } catch (err) {
-    return { kind: 'reject', reason: redact(errorText(err)), cause: 'undecodable' };
+    return { kind: 'reject', reason: redact(reasonText(err)), cause: 'undecodable' };
   }
   try {
     const result = await consume(message, context);
@@ -118,15 +119,11 @@ async function run(consume: ConsumeFn, delivery: ConsumeMessage, context: Consum
       case 'ack':
         return { kind: 'ack' };
       case 'retry':
-        return { kind: 'retry', reason: (result as RetryResult).reason ?? 'the handler asked for a retry' };
+        return { kind: 'retry', reason: redact(reasonText((result as RetryResult).reason, 'the handler asked for a retry')) };
       case 'reject':
-        return { kind: 'reject', reason: (result as RejectResult).reason, cause: 'rejected' };
+        return { kind: 'reject', reason: redact(reasonText((result as RejectResult).reason, 'rejected by the handler (no reason given)')), cause: 'rejected' };
     }
   } catch (err) {
-    return { kind: 'retry', reason: redact(errorText(err)) };
+    return { kind: 'retry', reason: redact(reasonText(err, `the handler threw ${String(err)}`)) };
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

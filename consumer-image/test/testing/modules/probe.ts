@@ -15,7 +15,24 @@ export interface ProbeBody {
   readonly reject?: boolean;
   /** Kill the process (exit code 70) after recording, on every delivery: the message is never settled. */
   readonly crash?: boolean;
+  /** reject() with this kind of reason instead of a string. */
+  readonly rejectWith?: keyof typeof ODD_VALUES;
+  /** Throw (or return a rejected promise with) this kind of value instead of an Error. */
+  readonly throwWith?: keyof typeof ODD_VALUES;
+  /** Return a rejected promise instead of throwing (with `fail`). */
+  readonly rejectPromise?: boolean;
 }
+
+/** Values a careless handler may throw or pass as a reason. */
+export const ODD_VALUES = {
+  none: undefined,
+  null: null,
+  string: 'plain string',
+  error: new TypeError('an error object'),
+  object: { code: 42, detail: 'an object' },
+  number: 7,
+  'null-proto': Object.create(null) as object,
+} as const;
 
 /** One record per delivery, published to <queue>.processed. */
 export interface ProbeRecord {
@@ -29,6 +46,8 @@ export interface ProbeRecord {
   readonly body: unknown;
   readonly messageId: string | undefined;
   readonly contentType: string | undefined;
+  readonly exchange: string;
+  readonly routingKey: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -52,10 +71,19 @@ export async function consume(message: HareMessage, context: ConsumeContext): Pr
     body: json ? message.body : message.content.toString('utf8'),
     messageId: message.properties.messageId,
     contentType: message.properties.contentType,
+    exchange: message.exchange,
+    routingKey: message.routingKey,
   };
   await context.publish('', `${context.queue}.processed`, record);
   if (outcome === 'crash') process.exit(70);
+  if (outcome === 'reject' && body.rejectWith !== undefined) return context.reject(ODD_VALUES[body.rejectWith]);
   if (outcome === 'reject') return context.reject(`probe rejected ${record.id}`);
+  if (outcome === 'retry' && body.throwWith !== undefined) {
+    const value: unknown = ODD_VALUES[body.throwWith];
+    if (body.rejectPromise === true) return Promise.reject(value); // eslint-disable-line @typescript-eslint/prefer-promise-reject-errors -- the point of the test
+    throw value as Error;
+  }
+  if (outcome === 'retry' && body.rejectPromise === true) return Promise.reject(new Error(`probe rejected promise ${record.id}`));
   if (outcome === 'retry' && body.retryResult === true) return context.retry(`probe retry ${record.id}`);
   if (outcome === 'retry') throw new Error(`probe failure ${record.id} (delivery ${message.retryCount + 1})`);
 }
