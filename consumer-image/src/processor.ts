@@ -4,13 +4,14 @@ import type { ConsumeMessage, Options } from 'amqplib';
 import { resultKind } from './api.ts';
 import type { ConsumeContext, ConsumeFn, RejectResult, RetryResult } from './api.ts';
 import { sleep } from './backoff.ts';
+import { HAND_ON_ATTEMPTS, HandOnFailures } from './failures.ts';
 import { deliveryCountOf, propertiesOf, retryCountOf, toMessage } from './decode.ts';
 import type { Logger } from './logger.ts';
 import type { HandlerOutcome, Metrics } from './metrics.ts';
 import { PublishError } from './publisher.ts';
 import { reasonText } from './reason.ts';
 import type { Redactor } from './redact.ts';
-import { republishOptions, routeFor } from './routing.ts';
+import { deadQueueName, republishOptions, routeFor } from './routing.ts';
 import type { Outcome, RetryPolicy, Route } from './routing.ts';
 
 /** The channel a delivery came on (acks must go back on it). */
@@ -40,6 +41,7 @@ export type Processor = (delivery: ConsumeMessage, channel: SettleChannel, publi
 /** The delivery handler; its promise never rejects. `onUnroutable` is told when a republish found no queue. */
 export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = () => undefined): Processor {
   const { metrics, logger } = deps;
+  const failures = new HandOnFailures();
   const durations = {
     ack: metrics.handlerDuration.labels('ack'),
     retry: metrics.handlerDuration.labels('retry'),
@@ -57,23 +59,37 @@ export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = 
     }
   };
 
-  /** Republishes (confirmed) to the delay or dead queue, then acks; if that fails, nacks it back instead. */
+  /** Returns a message whose hand-on failed to the queue after a pause (a broken topology must not be a hot loop). */
+  const requeue = async (delivery: ConsumeMessage, channel: SettleChannel, err: unknown, log: object): Promise<void> => {
+    metrics.requeued.inc();
+    logger.error({ ...log, err }, 'could not hand the message on; returning it to the queue');
+    if (err instanceof PublishError && err.unroutable) onUnroutable();
+    await sleep(deps.requeuePauseMs);
+    settle('nack', delivery, channel);
+  };
+
+  /**
+   * Republishes (confirmed) to the delay or dead queue, then acks. A failed hand-on nacks the message back;
+   * the HAND_ON_ATTEMPTS-th failure of the same message sends it to the dead queue instead, with the cause, and
+   * with headers too large to re-encode trimmed. Nothing is dropped: if even that fails, it is nacked back.
+   */
   const handOn = async (delivery: ConsumeMessage, channel: SettleChannel, publisher: Republisher, route: HandOn, reason: string): Promise<void> => {
     const headers = delivery.properties.headers ?? {};
     const log = { messageId: delivery.properties.messageId as unknown, retryCount: retryCountOf(headers), to: route.queue, reason };
-    try {
-      await publisher.publish('', route.queue, delivery.content, republishOptions(propertiesOf(delivery.properties), headers, route));
-    } catch (err) {
-      metrics.requeued.inc();
-      logger.error({ ...log, err }, 'could not hand the message on; returning it to the queue');
-      if (err instanceof PublishError && err.unroutable) onUnroutable();
-      await sleep(deps.requeuePauseMs);
-      settle('nack', delivery, channel);
-      return;
+    let failure = await publishCopy(publisher, delivery, route, false);
+    if (failure !== undefined) {
+      const attempts = failures.record(delivery);
+      if (attempts < HAND_ON_ATTEMPTS) return requeue(delivery, channel, failure.err, log);
+      const text = `could not hand the message on to ${route.queue} ${attempts} times: ${deps.redact(reasonText(failure.err))}`;
+      route = { action: 'dead', queue: deadQueueName(deps.policy.queue), retryCount: retryCountOf(headers), cause: 'republish-failed', reason: text };
+      failure = await publishCopy(publisher, delivery, route, false);
+      if (failure !== undefined && !(failure.err instanceof PublishError)) failure = await publishCopy(publisher, delivery, route, true);
+      if (failure !== undefined) return requeue(delivery, channel, failure.err, { ...log, to: route.queue });
     }
+    failures.forget(delivery);
     if (route.action === 'delay') metrics.retried.inc();
     else metrics.deadLettered.inc({ cause: route.cause });
-    logger.warn(log, route.action === 'delay' ? `handler failed; retry in ${route.delayMs} ms` : 'message dead-lettered');
+    logger.warn(log, route.action === 'delay' ? `handler failed; retry in ${route.delayMs} ms` : `message dead-lettered: ${route.reason}`);
     if (settle('ack', delivery, channel)) metrics.acked.inc();
   };
 
@@ -84,6 +100,7 @@ export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = 
     durations[outcome.kind].observe((performance.now() - started) / 1000);
     if (deps.abandoned.aborted) return; // counted as abandoned at the drain timeout; the broker redelivers it
     if (outcome.kind === 'ack') {
+      failures.forget(delivery);
       if (settle('ack', delivery, channel)) metrics.acked.inc();
       return;
     }
@@ -93,6 +110,16 @@ export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = 
 }
 
 type HandOn = Exclude<Route, { action: 'ack' }>;
+
+/** The confirmed republish of a copy; resolves with the failure (an encoding error, a nack, ...) if there was one. */
+async function publishCopy(publisher: Republisher, delivery: ConsumeMessage, route: HandOn, trim: boolean): Promise<{ err: unknown } | undefined> {
+  try {
+    await publisher.publish('', route.queue, delivery.content, republishOptions(propertiesOf(delivery.properties), delivery.properties.headers ?? {}, route, trim));
+    return undefined;
+  } catch (err) {
+    return { err };
+  }
+}
 
 /**
  * A message whose earlier deliveries kept ending unsettled (the process died or lost its connection while

@@ -84,4 +84,10 @@ describe('republishOptions', () => {
     expect(o).not.toHaveProperty('expiration');
     expect(o).not.toHaveProperty('userId');
   });
+
+  it('trimmed copies drop headers too large to re-encode and name them', () => {
+    const o = republishOptions(props, { huge: 'h'.repeat(5000), blob: Buffer.alloc(5000), small: 's', nested: { a: 1 } }, { action: 'dead', queue: 'q.dead', retryCount: 0, cause: 'republish-failed', reason: 'r' }, true);
+    expect(o.headers).toMatchObject({ small: 's', nested: { a: 1 }, [DEAD_HEADERS.trimmed]: 'huge,blob' });
+    expect(o.headers).not.toHaveProperty('huge');
+  });
 });

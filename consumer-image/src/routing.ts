@@ -9,7 +9,7 @@ export type Outcome =
   | { readonly kind: 'retry'; readonly reason: string }
   | { readonly kind: 'reject'; readonly reason: string; readonly cause: 'rejected' | 'undecodable' | 'redelivery-limit' };
 
-export type DeadCause = 'rejected' | 'undecodable' | 'redelivery-limit' | 'retry-limit';
+export type DeadCause = 'rejected' | 'undecodable' | 'redelivery-limit' | 'retry-limit' | 'republish-failed';
 
 /** Where the message goes next. Republished copies carry `retryCount` in the retry header. */
 export type Route =
@@ -27,8 +27,10 @@ export interface RetryPolicy {
 }
 
 /** Header names the runtime adds to dead-lettered messages. */
-export const DEAD_HEADERS = { cause: 'x-hare-dead-cause', reason: 'x-hare-dead-reason' } as const;
+export const DEAD_HEADERS = { cause: 'x-hare-dead-cause', reason: 'x-hare-dead-reason', trimmed: 'x-hare-trimmed-headers' } as const;
 const MAX_REASON_LENGTH = 1000;
+/** Trimmed copies keep only headers up to this size (amqplib encodes at most 64 KiB of headers). */
+const MAX_KEPT_HEADER_BYTES = 4096;
 
 export const delayQueueName = (queue: string, delayMs: number): string => `${queue}.delay.${delayMs}`;
 export const deadQueueName = (queue: string): string => `${queue}.dead`;
@@ -73,13 +75,31 @@ export function republishOptions(
   props: MessageProperties,
   headers: Readonly<Record<string, unknown>>,
   route: Exclude<Route, { action: 'ack' }>,
+  trim = false,
 ): Options.Publish {
   const { [DELIVERY_COUNT_HEADER]: _deliveries, ...rest } = headers;
   const out: Record<string, unknown> = { ...rest, [RETRY_HEADER]: route.retryCount };
+  if (trim) {
+    const dropped = Object.keys(out).filter((name) => approximateBytes(out[name]) > MAX_KEPT_HEADER_BYTES);
+    for (const name of dropped) delete out[name];
+    if (dropped.length > 0) out[DEAD_HEADERS.trimmed] = dropped.join(',');
+  }
   if (route.action === 'dead') {
     out[DEAD_HEADERS.cause] = route.cause;
     out[DEAD_HEADERS.reason] = route.reason.slice(0, MAX_REASON_LENGTH);
   }
   const { expiration: _expiration, userId: _userId, deliveryMode: _mode, ...kept } = props;
   return { ...kept, headers: out, persistent: true };
+}
+
+/** Bytes a header value takes, roughly (only for trimming; never throws). */
+function approximateBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (Buffer.isBuffer(value)) return value.length;
+  if (typeof value !== 'object' || value === null) return 8;
+  try {
+    return Buffer.byteLength(JSON.stringify(value));
+  } catch {
+    return Infinity;
+  }
 }
