@@ -9,10 +9,10 @@ const [uri = 'amqp://guest:guest@127.0.0.1:5672/', queue = 'orders'] = process.a
 const log = (msg: string): void => console.log(`${new Date().toISOString()} ${msg}`);
 
 /**
- * Messages per second t seconds after the queue appeared: a 40 s burst every 150 s, a trickle in between. The pool
+ * Messages per second t seconds after the queue appeared: a 40 s burst of 80 every 150 s, a trickle in between. The pool
  * scales up within seconds of a burst and down one scale-down window (60 s) after the backlog is gone.
  */
-const rate = (t: number): number => (t % 150 < 40 ? 40 : 2);
+const rate = (t: number): number => (t % 150 < 40 ? 80 : 2);
 
 let stopping = false;
 const stopped = new AbortController();
