@@ -1,6 +1,6 @@
 // One lazily opened, self-healing AMQP connection to a broker URI, with capped reconnect backoff.
 import { connect } from 'amqplib';
-import type { ChannelModel } from 'amqplib';
+import type { ChannelModel, SocketOptions } from 'amqplib';
 import { backoffMs } from './jitter.ts';
 import type { BackoffOptions, Random } from './jitter.ts';
 import { amqpFailureKind, DepthReadError, messageOf, withTimeout } from './read-error.ts';
@@ -17,6 +17,8 @@ export interface AmqpClientOptions {
   readonly random: Random;
   readonly now: () => number;
   readonly log: AutoscalerLog;
+  /** Opens a connection; default amqplib's connect (unit tests pass a fake). */
+  readonly connect?: (uri: string, options: SocketOptions) => Promise<ChannelModel>;
 }
 
 /**
@@ -74,9 +76,14 @@ export class BrokerConnection {
 
   async #open(): Promise<ChannelModel> {
     const { connectionName, timeoutMs, log } = this.#o;
+    const open = this.#o.connect ?? connect;
     try {
-      const opening = connect(this.#uri, { clientProperties: { connection_name: connectionName }, timeout: timeoutMs });
-      const conn = await withTimeout(opening, timeoutMs, `connecting to ${this.target.display}`);
+      // the error listener goes on as the connection arrives, even one that arrives after the timeout
+      const opening = open(this.#uri, { clientProperties: { connection_name: connectionName }, timeout: timeoutMs }).then((conn) => this.#listen(conn));
+      const conn = await withTimeout(opening, timeoutMs, `connecting to ${this.target.display}`, (late) => {
+        log.warn({ broker: this.target.display, connectionName }, 'autoscaler closing a broker connection that opened after the timeout');
+        late.close().catch(() => undefined);
+      });
       if (this.#closed) {
         await conn.close().catch(() => undefined);
         throw new DepthReadError('unreachable', 'depth source closed');
@@ -95,11 +102,16 @@ export class BrokerConnection {
     }
   }
 
-  #watch(conn: ChannelModel): void {
-    this.#conn = conn;
+  /** Logs the connection's errors: an emitter without an 'error' listener would crash the process. */
+  #listen(conn: ChannelModel): ChannelModel {
     conn.on('error', (err: unknown) => {
       this.#o.log.warn({ broker: this.target.display, error: this.scrub(messageOf(err)) }, 'autoscaler broker connection error');
     });
+    return conn;
+  }
+
+  #watch(conn: ChannelModel): void {
+    this.#conn = conn;
     conn.on('close', () => {
       if (this.#conn !== conn) return;
       this.#conn = undefined;

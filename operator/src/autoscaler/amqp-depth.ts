@@ -79,10 +79,13 @@ export class AmqpDepthClient {
     return new DepthReadError(kind, `queue ${queue} on ${this.target.display}: ${text}`, { cause: err });
   }
 
-  async #newChannel(conn: ChannelModel): Promise<Channel> {
-    const ch = await withTimeout(conn.createChannel(), this.#timeoutMs, 'opening a channel');
-    ch.on('error', () => undefined); // a 404 closes the channel; the read that caused it reports it
-    return ch;
+  /** A channel with its error listener on from the start; one that opens after the timeout is closed. */
+  #newChannel(conn: ChannelModel): Promise<Channel> {
+    const opening = conn.createChannel().then((ch) => {
+      ch.on('error', () => undefined); // a 404 closes the channel; the read that caused it reports it
+      return ch;
+    });
+    return withTimeout(opening, this.#timeoutMs, 'opening a channel', (late) => void late.close().catch(() => undefined));
   }
 
   /** Stops using a channel that timed out and closes it in the background. */

@@ -47,13 +47,20 @@ export function messageOf(err: unknown): string {
   return parts.join(': ');
 }
 
-/** Races a promise against a timer; the loser's rejection is swallowed so nothing goes unhandled. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Races a promise against a timer; the loser's rejection is swallowed so nothing goes unhandled. A value that
+ * arrives after the timeout goes to `late` (to close a connection or channel nobody will use), never nowhere.
+ */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string, late?: (value: T) => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DepthReadError('timeout', `${what}: no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new DepthReadError('timeout', `${what}: no answer within ${ms} ms`));
+    }, ms);
   });
-  promise.catch(() => undefined);
+  promise.then((value) => { if (timedOut) late?.(value); }, () => undefined);
   try {
     return await Promise.race([promise, timeout]);
   } finally {

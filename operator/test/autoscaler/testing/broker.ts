@@ -35,6 +35,18 @@ export async function connectionsNamed(name: string): Promise<{ name: string }[]
   return all.filter((c) => c.user_provided_name === name);
 }
 
+/** Connections the broker lists whose client side is this port (`peer_port`), e.g. a proxy's upstream socket. */
+export async function connectionsOnPort(port: number): Promise<{ name: string }[]> {
+  const all = (await management('/api/connections?columns=name,peer_port')) as { name: string; peer_port?: number }[];
+  return all.filter((c) => c.peer_port === port);
+}
+
+/** Channel numbers the broker lists on the connection whose client side is this port. */
+export async function channelsOnPort(port: number): Promise<number[]> {
+  const all = (await management('/api/channels?columns=number,connection_details')) as { number: number; connection_details?: { peer_port?: number } }[];
+  return all.filter((c) => c.connection_details?.peer_port === port).map((c) => c.number).sort((a, b) => a - b);
+}
+
 /** Closes a connection from the broker side, as a broker restart or an operator would. */
 export async function forceClose(brokerName: string): Promise<void> {
   const res = await managementRequest(`/api/connections/${encodeURIComponent(brokerName)}`, 'DELETE');
