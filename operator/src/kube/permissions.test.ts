@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_CALLS, requiredPermissions } from './permissions.ts';
+import { ownerReference } from '../api/pool.ts';
+import { makePool } from '../testing/fixtures.ts';
+import { CLIENT_CALLS, IMPLIED, requiredPermissions } from './permissions.ts';
 
 const SRC = new URL('..', import.meta.url).pathname;
 
@@ -33,7 +35,12 @@ describe('permissions', () => {
       ' events create', ' events patch', ' pods create', ' pods delete', ' pods list', ' pods watch', ' secrets get',
       'coordination.k8s.io leases create', 'coordination.k8s.io leases get', 'coordination.k8s.io leases update',
       'hare.dev consumerpools list', 'hare.dev consumerpools patch', 'hare.dev consumerpools watch',
-      'hare.dev consumerpools/scale patch', 'hare.dev consumerpools/status patch',
+      'hare.dev consumerpools/finalizers update', 'hare.dev consumerpools/scale patch', 'hare.dev consumerpools/status patch',
     ].sort());
+  });
+
+  it('include update on consumerpools/finalizers because pods block their pool\'s deletion', () => {
+    expect(ownerReference(makePool()).blockOwnerDeletion).toBe(true);
+    expect(IMPLIED).toEqual([['hare.dev', 'consumerpools/finalizers', 'update']]);
   });
 });

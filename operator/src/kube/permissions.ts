@@ -28,12 +28,21 @@ export const WATCHED: readonly Permission[] = [
   ['', 'pods', 'watch'],
 ];
 
+/**
+ * Permissions no client call names: pods carry an owner reference with blockOwnerDeletion: true, and the
+ * OwnerReferencesPermissionEnforcement admission plugin (on by default in OpenShift) refuses such a create
+ * unless the creator may update the owner's finalizers.
+ */
+export const IMPLIED: readonly Permission[] = [
+  ['hare.dev', 'consumerpools/finalizers', 'update'],
+];
+
 /** Leases live in the operator's own namespace (a Role); everything else is cluster- or watch-namespace wide. */
 export const LEADER_ELECTION_RESOURCES = new Set(['leases']);
 
 /** All permissions, sorted: what the chart's ClusterRole (or Role) and leader-election Role together grant. */
 export function requiredPermissions(): Permission[] {
   const all = new Map<string, Permission>();
-  for (const p of [...Object.values(CLIENT_CALLS), ...WATCHED]) all.set(p.join('|'), p);
+  for (const p of [...Object.values(CLIENT_CALLS), ...WATCHED, ...IMPLIED]) all.set(p.join('|'), p);
   return [...all.values()].sort((a, b) => (a.join('|') < b.join('|') ? -1 : 1));
 }
