@@ -1,52 +1,8 @@
-// HareMq-compatible topology: the pure plan of exchanges, queues and bindings, and its idempotent declaration.
+// The idempotent declaration of a topology plan (topology-plan.ts) on a channel of its own, and its refusals.
 import type { Channel, ChannelModel } from 'amqplib';
-import type { QueueType } from './config.ts';
-import { deadQueueName, delayQueueDelays, delayQueueName } from './routing.ts';
+import type { TopologyPlan } from './topology-plan.ts';
 
-export interface TopologyInput {
-  readonly queue: string;
-  readonly exchange: string | undefined;
-  readonly routingKey: string;
-  readonly queueType: QueueType;
-  readonly retryDelaysMs: readonly number[];
-}
-
-export interface QueueDeclaration {
-  readonly name: string;
-  readonly arguments: Readonly<Record<string, string | number>>;
-}
-
-export interface TopologyPlan {
-  /** Durable topic exchanges. */
-  readonly exchanges: readonly string[];
-  /** Durable queues. */
-  readonly queues: readonly QueueDeclaration[];
-  readonly exchangeBindings: readonly { destination: string; source: string; routingKey: string }[];
-  readonly queueBindings: readonly { queue: string; source: string; routingKey: string }[];
-}
-
-/**
- * The plan, as HareMq lays it out: exchange X -> exchange <queue> -> queue <queue> (routing key RK);
- * <queue>.delay.<ms> dead-letter back to exchange <queue> with RK; <queue>.dead is terminal and, unlike
- * HareMq's, has no TTL, so dead messages are never dropped silently.
- */
-export function topologyPlan(input: TopologyInput): TopologyPlan {
-  const { queue, exchange, routingKey } = input;
-  const quorum = input.queueType === 'quorum';
-  const typeArgs: Record<string, string> = quorum ? { 'x-queue-type': 'quorum' } : {};
-  // quorum dead-lettering is at-most-once unless asked otherwise; at-least-once needs reject-publish
-  const dlxSafety: Record<string, string> = quorum ? { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } : {};
-  const delays = delayQueueDelays(input.retryDelaysMs).map((ms) => ({
-    name: delayQueueName(queue, ms),
-    arguments: { ...typeArgs, ...dlxSafety, 'x-dead-letter-exchange': queue, 'x-dead-letter-routing-key': routingKey, 'x-message-ttl': ms },
-  }));
-  return {
-    exchanges: exchange === undefined || exchange === queue ? [queue] : [exchange, queue],
-    queues: [{ name: queue, arguments: typeArgs }, ...delays, { name: deadQueueName(queue), arguments: typeArgs }],
-    exchangeBindings: exchange === undefined || exchange === queue ? [] : [{ destination: queue, source: exchange, routingKey }],
-    queueBindings: [{ queue, source: queue, routingKey }],
-  };
-}
+export { topologyPlan, type QueueDeclaration, type TopologyInput, type TopologyPlan } from './topology-plan.ts';
 
 /** The broker refused a declaration (e.g. an existing queue with other arguments): retrying as is won't help. */
 export class TopologyError extends Error {
