@@ -40,6 +40,9 @@ export const CONDITION_TYPES = {
   progressing: 'Progressing',
   brokerReachable: 'BrokerReachable',
   autoscalingActive: 'AutoscalingActive',
+  // kstatus (Flux, kpt, Helm 4's --wait): present only while True ("abnormal-true")
+  reconciling: 'Reconciling',
+  stalled: 'Stalled',
 } as const;
 export type ConditionType = (typeof CONDITION_TYPES)[keyof typeof CONDITION_TYPES];
 
@@ -53,8 +56,16 @@ export const REASONS = {
   rollingUpdate: 'RollingUpdate',
   draining: 'Draining',
   stable: 'Stable',
-  created: 'PodCreated',
-  deleted: 'PodDeleted',
+  terminationStuck: 'TerminationStuck',
+  // why pods are not ready (Ready=False), summarised from the kubelet's and the scheduler's pod status
+  imagePullError: 'ImagePullError',
+  crashLoop: 'CrashLoopBackOff',
+  configError: 'CreateContainerConfigError',
+  containerError: 'ContainerError',
+  unschedulable: 'Unschedulable',
+  // Events, named as the ReplicaSet controller names them
+  created: 'SuccessfulCreate',
+  deleted: 'SuccessfulDelete',
   createFailed: 'FailedCreate',
   deleteFailed: 'FailedDelete',
   replicasDefaulted: 'ReplicasDefaulted',

@@ -69,7 +69,7 @@ export class Operator {
       pools: poolCache,
       podsOf: (pool) => this.index.podsOf(pool),
       busyOf: (pool) => this.autoscaler?.busyOf(pool),
-      writer, events, expectations,
+      writer, events, expectations, autoscalerDisabled: !config.autoscaler,
       now: () => new Date(),
     });
     this.controller = new Controller({

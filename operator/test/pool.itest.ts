@@ -51,7 +51,7 @@ describe('ConsumerPool -> pods', () => {
     });
     expect(ready).toMatchObject({ reason: 'AllReplicasReady', message: '3/3 pods ready', observedGeneration: 1 });
     const events = await eventsOf('orders');
-    expect(events.filter((e) => e.reason === 'PodCreated').map((e) => e.message)).toEqual([expect.stringMatching(/^Created 3 pods: orders-\w+, orders-\w+, orders-\w+$/)]);
+    expect(events.filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.message)).toEqual([expect.stringMatching(/^Created 3 pods: orders-\w+, orders-\w+, orders-\w+$/)]);
     expect(events.every((e) => e.type === 'Normal')).toBe(true);
   });
 
@@ -76,7 +76,7 @@ describe('ConsumerPool -> pods', () => {
       const pool = await getPool(s.k, s.ns, 'orders');
       return pool.metadata.generation === 3 && pool.status?.observedGeneration === 3 && pool.status.replicas === 3;
     });
-    const deleted = (await eventsOf('orders')).filter((e) => e.reason === 'PodDeleted');
+    const deleted = (await eventsOf('orders')).filter((e) => e.reason === 'SuccessfulDelete');
     expect(deleted.map((e) => e.message)).toEqual([expect.stringMatching(/^Deleted 3 pods \(scale down\): orders-\w+, orders-\w+, orders-\w+; draining in-flight messages for up to 30s$/)]);
   });
 

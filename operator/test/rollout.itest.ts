@@ -42,7 +42,7 @@ describe('rolling update', () => {
     expect((await poolPods(s.k, s.ns, 'roll')).some((p) => p.metadata?.labels?.[LABELS.templateHash] === oldHash)).toBe(false);
     expect(done.status?.observedGeneration).toBe(done.metadata.generation);
     expect(done.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'False', reason: 'Stable' });
-    const events = await s.k.core.listNamespacedEvent({ namespace: s.ns, fieldSelector: 'involvedObject.name=roll,reason=PodDeleted' });
+    const events = await s.k.core.listNamespacedEvent({ namespace: s.ns, fieldSelector: 'involvedObject.name=roll,reason=SuccessfulDelete' });
     // one old pod at a time: four Events of one pod each
     expect(events.items.map((e) => e.message)).toEqual(Array(4).fill(expect.stringMatching(/^Deleted pod roll-\w+ \(rolling update\); draining/)));
   });

@@ -46,11 +46,11 @@ export function resetMaxLive(namespace: string, name: string): void {
 }
 
 /**
- * Pods the operator deleted to scale the pool down, from its PodDeleted Events ("Deleted pod x (scale down)…"
+ * Pods the operator deleted to scale the pool down, from its SuccessfulDelete Events ("Deleted pod x (scale down)…"
  * or "Deleted 3 pods (scale down): …"), repeats counted.
  */
 export async function scaleDownEvents(t: Tools, namespace: string, pool: string): Promise<number> {
-  const list = JSON.parse(await t.kubectl('get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${pool},reason=PodDeleted`, '-o', 'json')) as {
+  const list = JSON.parse(await t.kubectl('get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${pool},reason=SuccessfulDelete`, '-o', 'json')) as {
     items: { message?: string; count?: number }[];
   };
   return list.items.reduce((n, e) => {

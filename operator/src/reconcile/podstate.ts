@@ -1,5 +1,5 @@
 // Pure predicates over observed pods: the vocabulary plan, ranking and status share.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStateTerminated, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 
 /** Being removed: the API server set a deletion timestamp; the pod is draining until it is gone. */
 export function isTerminating(pod: V1Pod): boolean {
@@ -43,13 +43,26 @@ export function restarts(pod: V1Pod): number {
   return (pod.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
 }
 
+/** When the grace period of a terminating pod ends, in ms since the epoch (the API server's deletionTimestamp). */
+export function deletionDue(pod: V1Pod): number | undefined {
+  const t = pod.metadata?.deletionTimestamp;
+  if (t == null) return undefined;
+  return t instanceof Date ? t.getTime() : Date.parse(String(t));
+}
+
+/** Kubelet and scheduler messages are kept up to this length in the cache (a termination message can be 4 KiB). */
+const MESSAGE_LIMIT = 512;
+
 /**
  * The part of a pod the operator reads (plan, ranking, status, index), for the informer cache: a few hundred
- * bytes instead of several kilobytes per pod, which is what keeps thousands of pods cheap to hold.
+ * bytes instead of several kilobytes per pod, which is what keeps thousands of pods cheap to hold. What says why a
+ * pod is not ready survives: the scheduler's PodScheduled=False, and each container's image, waiting reason and
+ * last termination (reason, exit code, termination message).
  */
 export function slimPod(pod: V1Pod): V1Pod {
   const m = pod.metadata ?? {};
   const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
   return {
     metadata: {
       name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion,
@@ -59,8 +72,28 @@ export function slimPod(pod: V1Pod): V1Pod {
     spec: { containers: [], nodeName: pod.spec?.nodeName },
     status: {
       phase: pod.status?.phase,
-      conditions: ready ? [{ type: 'Ready', status: ready.status }] : [],
-      containerStatuses: (pod.status?.containerStatuses ?? []).map((c) => ({ name: c.name, image: '', imageID: '', ready: c.ready, restartCount: c.restartCount })),
+      conditions: [
+        ...(ready ? [{ type: 'Ready', status: ready.status }] : []),
+        ...(scheduled ? [{ type: 'PodScheduled', status: 'False', reason: scheduled.reason, message: clip(scheduled.message) }] : []),
+      ],
+      containerStatuses: (pod.status?.containerStatuses ?? []).map(slimContainer),
     },
   };
+}
+
+function slimContainer(c: V1ContainerStatus): V1ContainerStatus {
+  const { waiting, terminated } = c.state ?? {};
+  const out: V1ContainerStatus = { name: c.name, image: c.image, imageID: '', ready: c.ready, restartCount: c.restartCount };
+  if (waiting) out.state = { waiting: { reason: waiting.reason, message: clip(waiting.message) } };
+  else if (terminated) out.state = { terminated: ended(terminated) };
+  if (c.lastState?.terminated) out.lastState = { terminated: ended(c.lastState.terminated) };
+  return out;
+}
+
+function ended(t: V1ContainerStateTerminated): V1ContainerStateTerminated {
+  return { exitCode: t.exitCode, reason: t.reason, message: clip(t.message) };
+}
+
+function clip(text: string | undefined): string | undefined {
+  return text !== undefined && text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT)}…` : text;
 }

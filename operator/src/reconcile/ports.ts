@@ -2,6 +2,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Pool } from '../api/pool.ts';
 import type { Reason } from '../metadata.ts';
+import type { ScalerStatus } from '../status/autoscaler-status.ts';
 import type { OperatorStatus } from '../status/status.ts';
 
 export interface ClusterWriter {
@@ -11,6 +12,8 @@ export interface ClusterWriter {
   deletePod(namespace: string, name: string, uid: string): Promise<void>;
   /** Server-side applies the operator's status fields with the operator's field manager. */
   applyStatus(pool: Pool, status: OperatorStatus): Promise<void>;
+  /** Server-side applies the autoscaler's status fields with the autoscaler's field manager. */
+  applyScalerStatus(pool: Pool, status: ScalerStatus): Promise<void>;
   /** Sets spec.replicas (through the scale subresource once it exists) with the given field manager. */
   setReplicas(pool: Pool, replicas: number, fieldManager: string): Promise<void>;
 }

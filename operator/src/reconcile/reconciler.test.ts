@@ -22,7 +22,7 @@ describe('Reconciler', () => {
     const { writer, events, expectations, reconciler } = setup(makePool({ replicas: 3 }));
     expect(await reconciler.reconcile('shop/orders')).toEqual({});
     expect(writer.created).toHaveLength(3);
-    expect(events.events.filter((e) => e.reason === 'PodCreated').map((e) => e.message)).toEqual(['Created 3 pods: orders-0, orders-1, orders-2']);
+    expect(events.events.filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.message)).toEqual(['Created 3 pods: orders-0, orders-1, orders-2']);
     expect(writer.statuses).toHaveLength(1);
     expect(expectations.satisfied('shop/orders')).toBe(false); // until the informer sees them
   });

@@ -4,7 +4,8 @@ import { defaultReplicas, type Pool } from '../api/pool.ts';
 import { InvalidSpecError, TransientError } from '../errors.ts';
 import { FIELD_MANAGERS, keyOf, REASONS, splitKey } from '../metadata.ts';
 import { desiredPod } from '../resources/pod.ts';
-import { computeStatus, statusChanged } from '../status/status.ts';
+import { autoscalerOff, disabledScalerStatus, scalerStatusStale } from '../status/autoscaler-status.ts';
+import { computeStatus, statusChanged, statusRecheckMs } from '../status/status.ts';
 import { applyPlan } from './apply.ts';
 import type { Expectations } from './expectations.ts';
 import { plan } from './plan.ts';
@@ -20,11 +21,13 @@ export interface ReconcilerDeps {
   writer: ClusterWriter;
   events: EventSink;
   expectations: Expectations;
+  /** Set when this process runs without its autoscaler (--no-autoscaler): every pool then shows it disabled. */
+  autoscalerDisabled?: boolean;
   now(): Date;
 }
 
 export interface ReconcileResult {
-  /** Reconcile again after this long (used for invalid specs instead of a hot retry). */
+  /** Reconcile again after this long (invalid specs instead of a hot retry; a drain that will outlast its grace period). */
   requeueAfterMs?: number;
 }
 
@@ -55,17 +58,34 @@ export class Reconciler {
     const { pod, templateHash } = desiredPod(pool);
     const pods = deps.podsOf(pool);
     const { invalidSpec, failure: applyFailure } = await this.attempt(key, pool, pool.spec.replicas, pod, templateHash, pods);
-    let failure = applyFailure;
-    const status = computeStatus({ pool, pods, templateHash, invalidSpec, now: deps.now() });
-    if (statusChanged(pool, status)) {
-      try {
-        await deps.writer.applyStatus(pool, status);
-      } catch (err) {
-        failure ??= new TransientError(`write status of ${key}`, { cause: err });
-      }
-    }
+    const now = deps.now();
+    const status = computeStatus({ pool, pods, templateHash, invalidSpec, now });
+    const statusFailure = statusChanged(pool, status) ? await this.write(`status of ${key}`, () => deps.writer.applyStatus(pool, status)) : undefined;
+    const scalerFailure = await this.showAutoscalerOff(key, pool, now);
+    const failure = applyFailure ?? statusFailure ?? scalerFailure;
     if (failure !== undefined) throw failure;
-    return invalidSpec !== undefined ? { requeueAfterMs: INVALID_SPEC_RETRY_MS } : {};
+    const requeue = Math.min(invalidSpec !== undefined ? INVALID_SPEC_RETRY_MS : Infinity, statusRecheckMs(pods, now) ?? Infinity);
+    return Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {};
+  }
+
+  /**
+   * While the autoscaler does not act on the pool, its part of the status says so (AutoscalingActive=False,
+   * Disabled) and nothing else: the queue numbers, status.autoscaler and BrokerReachable it wrote before go.
+   */
+  private async showAutoscalerOff(key: string, pool: Pool, now: Date): Promise<Error | undefined> {
+    const why = autoscalerOff(pool, !this.deps.autoscalerDisabled);
+    if (why === undefined) return undefined;
+    const status = disabledScalerStatus(pool, why, now);
+    return scalerStatusStale(pool, status) ? this.write(`autoscaler status of ${key}`, () => this.deps.writer.applyScalerStatus(pool, status)) : undefined;
+  }
+
+  private async write(what: string, call: () => Promise<void>): Promise<Error | undefined> {
+    try {
+      await call();
+      return undefined;
+    } catch (err) {
+      return new TransientError(`write ${what}`, { cause: err });
+    }
   }
 
   /** Applies the plan unless this generation was refused recently; remembers a refusal. */

@@ -66,6 +66,32 @@ function activeCondition(decision: Decision): ConditionInput {
   }
 }
 
+/** Why the autoscaler does not act on the pool (the AutoscalingActive message), or undefined when it does. */
+export function autoscalerOff(pool: Pool, autoscalerRuns: boolean): string | undefined {
+  if (!autoscalerRuns) return 'the operator runs without its autoscaler (--no-autoscaler); spec.replicas is set by hand, an HPA or KEDA';
+  if (!pool.spec.autoscaling?.enabled) return 'spec.autoscaling.enabled is not true; spec.replicas is set by hand, an HPA or KEDA';
+  return undefined;
+}
+
+/**
+ * The autoscaler's status while it is off: AutoscalingActive=False (Disabled) alone. Applied with the autoscaler's
+ * field manager, it removes what that manager wrote before (queue numbers, status.autoscaler, BrokerReachable).
+ */
+export function disabledScalerStatus(pool: Pool, message: string, now: Date): ScalerStatus {
+  const type = CONDITION_TYPES.autoscalingActive;
+  const previous = (pool.status?.conditions ?? []).filter((c) => c.type === type);
+  return { conditions: setCondition(previous, { type, status: 'False', reason: REASONS.autoscalingDisabled, message }, pool.metadata.generation, now) };
+}
+
+/** Whether the pool shows anything of the autoscaler's but the given disabled state (then it must be written). */
+export function scalerStatusStale(pool: Pool, disabled: ScalerStatus): boolean {
+  const s = pool.status ?? {};
+  const want = disabled.conditions[0];
+  const active = findCondition(s.conditions, CONDITION_TYPES.autoscalingActive);
+  const sameActive = active !== undefined && active.status === want?.status && active.reason === want.reason && active.message === want.message;
+  return !sameActive || s.queue !== undefined || s.autoscaler !== undefined || findCondition(s.conditions, CONDITION_TYPES.brokerReachable) !== undefined;
+}
+
 /**
  * Whether to write: always when a condition, the desired size or the last scale changed; queue numbers and
  * reason wording only every `quietMs`, so a busy queue does not turn every poll into an API write.

@@ -3,12 +3,14 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Pool } from '../api/pool.ts';
 import type { Reason } from '../metadata.ts';
 import type { ClusterWriter, EventSink, EventType } from '../reconcile/ports.ts';
+import type { ScalerStatus } from '../status/autoscaler-status.ts';
 import type { OperatorStatus } from '../status/status.ts';
 
 export class FakeWriter implements ClusterWriter {
   created: V1Pod[] = [];
   deleted: string[] = [];
   statuses: OperatorStatus[] = [];
+  scalerStatuses: ScalerStatus[] = [];
   replicas: { replicas: number; manager: string }[] = [];
   /** When set, createPod rejects with this error. */
   createError: Error | undefined;
@@ -31,6 +33,11 @@ export class FakeWriter implements ClusterWriter {
 
   applyStatus(_pool: Pool, status: OperatorStatus): Promise<void> {
     this.statuses.push(status);
+    return Promise.resolve();
+  }
+
+  applyScalerStatus(_pool: Pool, status: ScalerStatus): Promise<void> {
+    this.scalerStatuses.push(status);
     return Promise.resolve();
   }
 

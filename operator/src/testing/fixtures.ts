@@ -49,6 +49,8 @@ export interface PodState {
   phase?: 'Pending' | 'Running' | 'Failed' | 'Succeeded' | 'Unknown';
   scheduled?: boolean;
   terminating?: boolean;
+  /** end of the grace period of a terminating pod, seconds since the epoch (default 5000) */
+  deletionDue?: number;
   /** seconds since the epoch */
   created?: number;
   restarts?: number;
@@ -66,7 +68,7 @@ export function makePod(s: PodState): V1Pod {
       uid: `uid-${s.name}`,
       labels: { [LABELS.pool]: 'orders', [LABELS.templateHash]: s.hash ?? 'h1' },
       creationTimestamp: new Date((s.created ?? 1000) * 1000),
-      ...(s.terminating ? { deletionTimestamp: new Date(5000 * 1000) } : {}),
+      ...(s.terminating ? { deletionTimestamp: new Date((s.deletionDue ?? 5000) * 1000) } : {}),
       ...(s.deletionCost !== undefined ? { annotations: { 'controller.kubernetes.io/pod-deletion-cost': String(s.deletionCost) } } : {}),
     },
     spec: { containers: [], ...(s.scheduled ?? phase !== 'Pending' ? { nodeName: 'node-1' } : {}) },
