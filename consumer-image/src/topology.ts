@@ -10,11 +10,16 @@ export class TopologyError extends Error {
   readonly object: string;
   /** The argument the broker named as inequivalent, when it named one. */
   readonly argument: string | undefined;
+  /** What the existing object has for that argument, and what the declaration asked for (undefined: unset). */
+  readonly current: string | undefined;
+  readonly declared: string | undefined;
   readonly code: number | undefined;
-  constructor(message: string, fields: { object: string; argument: string | undefined; code: number | undefined }, cause: unknown) {
+  constructor(message: string, fields: Omit<TopologyError, keyof Error>, cause: unknown) {
     super(message, { cause });
     this.object = fields.object;
     this.argument = fields.argument;
+    this.current = fields.current;
+    this.declared = fields.declared;
     this.code = fields.code;
   }
 }
@@ -56,9 +61,23 @@ function toTopologyError(err: unknown, object: string): unknown {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'number' || code < 400 || code >= 500) return err;
   const text = err instanceof Error ? err.message : String(err);
-  // the argument name is read from the broker's reply for the human message only; decisions use the code
-  const argument = /inequivalent arg '([^']+)'/.exec(text)?.[1];
-  const what = argument === undefined ? `the broker refused ${object} (code ${code})` : `${object} already exists with a different '${argument}'`;
-  const hint = argument === undefined ? '' : `; delete it or give the pool its settings (HareMq declares <queue>.dead with x-message-ttl, the runtime without)`;
-  return new TopologyError(`${what}${hint}: ${text}`, { object, argument, code }, err);
+  // the argument and values are read from the broker's reply for the human message only; decisions use the code
+  const found = INEQUIVALENT.exec(text);
+  if (found === null) return new TopologyError(`the broker refused ${object} (code ${code}): ${text}`, { object, argument: undefined, current: undefined, declared: undefined, code }, err);
+  const [, argument, received, current] = found;
+  const fields = { object, argument, current: brokerValue(current!), declared: brokerValue(received!), code };
+  const shown = (v: string | undefined): string => (v === undefined ? 'unset' : `'${v}'`);
+  const message =
+    `${object} already exists with '${argument}' = ${shown(fields.current)}, but the pool declares '${argument}' = ${shown(fields.declared)}; ` +
+    `nothing was changed: delete it, give the pool its settings, or manage the topology elsewhere (HareMq declares <queue>.dead with x-message-ttl, the runtime without)`;
+  return new TopologyError(message, fields, err);
+}
+
+/** "inequivalent arg 'x-queue-type' for queue 'q' in vhost '/': received none but current is the value 'quorum' of type 'longstr'" */
+const VALUE = "(none|the value '[^']*' of type '[^']*'|'[^']*')";
+const INEQUIVALENT = new RegExp(`inequivalent arg '([^']+)' for [^:]+: received ${VALUE} but current is ${VALUE}`);
+
+/** A value as the broker prints it: none, 'x', or the value 'x' of type 't'. */
+function brokerValue(text: string): string | undefined {
+  return text === 'none' ? undefined : /'([^']*)'/.exec(text)?.[1];
 }

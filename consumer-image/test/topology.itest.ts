@@ -78,6 +78,7 @@ describe('topology', () => {
     expect(refused.msg).toContain(`queue '${queue}.dead'`);
     expect(refused.msg).toContain("'x-message-ttl'");
     expect(refused.argument).toBe('x-message-ttl');
+    expect(refused.msg).toContain("'x-message-ttl' = '31449600', but the pool declares 'x-message-ttl' = unset");
     expect((await p.get('/readyz')).status).toBe(503);
     expect((await p.get('/healthz')).status).toBe(200);
     await p.waitForLog(/topology refused/, 2); // retried with backoff, not exited
