@@ -30,7 +30,15 @@ export const ENV = {
   logLevel: 'HARE_LOG_LEVEL',
   /** Unsettled deliveries (quorum queues' x-delivery-count) before a message goes dead; set by images, not by the operator. */
   redeliveryLimit: 'HARE_REDELIVERY_LIMIT',
+  /** Where the runtime writes why it stopped (default TERMINATION_LOG); set by tests, not by the operator. */
+  terminationLog: 'HARE_TERMINATION_LOG',
 } as const;
+
+/**
+ * The kubelet's terminationMessagePath: what the runtime writes there before a fatal exit becomes
+ * lastState.terminated.message of the container, which the operator shows in the pool's Ready condition.
+ */
+export const TERMINATION_LOG = '/dev/termination-log';
 
 /** The container port, named `http` in the pod. */
 export const HTTP_PORT = 8080;

@@ -1,14 +1,17 @@
 // Entrypoint: read the config once, load the module, serve http, consume until drained, exit 0.
 import { hostname } from 'node:os';
 import { parseConfig } from './config.ts';
+import { ENV, TERMINATION_LOG } from './contract.ts';
 import { createLogger } from './logger.ts';
 import type { Logger } from './logger.ts';
 import { loadModule } from './module-loader.ts';
-import { makeRedactor, secretsOf } from './redact.ts';
+import { makeRedactor, secretsOf, type Redactor } from './redact.ts';
+import { writeTerminationMessage } from './termination.ts';
 import { assemble } from './wiring.ts';
 
 /** Exit code for a configuration or module problem (the pod should not be restarted into the same state quietly). */
 const EXIT_CONFIG = 2;
+const TERMINATION_PATH = process.env[ENV.terminationLog] || TERMINATION_LOG;
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -16,8 +19,7 @@ async function main(): Promise<void> {
   const parsed = parseConfig(env, hostname());
   if (!parsed.ok) {
     const log = createLogger({ level: 'info', base: {}, redact });
-    log.fatal({ errors: parsed.errors }, `invalid configuration: ${parsed.errors.join('; ')}`);
-    process.exit(EXIT_CONFIG);
+    fatal(log, redact, { errors: parsed.errors }, `invalid configuration: ${parsed.errors.join('; ')}`, EXIT_CONFIG);
   }
   const config = parsed.config;
   const logger = createLogger({
@@ -29,11 +31,10 @@ async function main(): Promise<void> {
   try {
     consume = (await loadModule(config.module, config.modulesDir)).consume;
   } catch (err) {
-    logger.fatal({ err }, `cannot load the consumer module: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(EXIT_CONFIG);
+    fatal(logger, redact, { err }, `cannot load the consumer module: ${err instanceof Error ? err.message : String(err)}`, EXIT_CONFIG);
   }
   const app = await assemble({ config, consume, logger, redact });
-  installSignals(logger, () => void app.runtime.drain());
+  installSignals(logger, redact, () => void app.runtime.drain());
   logger.info({ port: app.http.port, prefetch: config.prefetch, exchange: config.exchange, routingKey: config.routingKey }, 'started');
   const result = await app.runtime.run();
   await new Promise((resolve) => setImmediate(resolve)); // let pending /drain responses be written first
@@ -43,7 +44,14 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-function installSignals(logger: Logger, drain: () => void): void {
+/** Logs the fatal message, leaves it in the termination log for the kubelet (and so the pool's status), exits. */
+function fatal(log: Logger, redact: Redactor, fields: object, message: string, code: number): never {
+  log.fatal(fields, message);
+  writeTerminationMessage(redact(message), TERMINATION_PATH);
+  process.exit(code);
+}
+
+function installSignals(logger: Logger, redact: Redactor, drain: () => void): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       logger.info({ signal }, 'signal received; draining');
@@ -51,8 +59,8 @@ function installSignals(logger: Logger, drain: () => void): void {
     });
   }
   process.on('uncaughtException', (err) => {
-    logger.fatal({ err }, 'uncaught exception; exiting (unacked messages return to the queue)');
-    process.exit(1);
+    const what = err instanceof Error ? err.message : String(err);
+    fatal(logger, redact, { err }, `uncaught exception; exiting (unacked messages return to the queue): ${what}`, 1);
   });
 }
 

@@ -1,6 +1,6 @@
 // Start-up failures of the real entrypoint: bad configuration and a missing module exit non-zero with a
 // message naming the problem (and never the credentials).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,19 @@ describe('start-up', () => {
     expect(r.fatal).toContain("consumer module 'no-such-module' not found");
     expect(r.fatal).toContain(join(dir, 'no-such-module'));
     expect(r.output).not.toContain('Very-Secret-Startup-Pw');
+  });
+
+  it('a fatal exit leaves its message in the termination log, as the kubelet then reports it', async () => {
+    const log = join(dir, 'termination-log');
+    writeFileSync(log, ''); // the kubelet creates the file; the runtime only writes into it
+    const r = await run({ HARE_MODULE: 'ordrs', HARE_MODULES_DIR: dir, HARE_QUEUE: 'q', HARE_BROKER_URI: SECRET_URI, HARE_TERMINATION_LOG: log });
+    expect(r.code).toBe(2);
+    expect(readFileSync(log, 'utf8')).toBe(r.fatal);
+    expect(r.fatal).toContain("consumer module 'ordrs' not found");
+    writeFileSync(log, '');
+    await run({ HARE_MODULE: 'probe', HARE_BROKER_URI: SECRET_URI, HARE_PREFETCH: '0', HARE_TERMINATION_LOG: log });
+    expect(readFileSync(log, 'utf8')).toMatch(/^invalid configuration: .*HARE_PREFETCH/);
+    expect(readFileSync(log, 'utf8')).not.toContain('Very-Secret-Startup-Pw');
   });
 
   it('a module without consume(): exit 2 with the reason', async () => {

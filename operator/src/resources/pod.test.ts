@@ -49,6 +49,11 @@ describe('desiredPod', () => {
     expect(c?.livenessProbe?.httpGet?.path).toBe('/healthz');
   });
 
+  it('hands the fatal message of the runtime (or the log tail) to the kubelet as the termination message', () => {
+    const c = desiredPod(makePool()).pod.spec?.containers[0];
+    expect(c).toMatchObject({ terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'FallbackToLogsOnError' });
+  });
+
   it('runs with the restricted security profile', () => {
     const { pod } = desiredPod(makePool());
     expect(pod.spec?.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });

@@ -1,6 +1,6 @@
 // Builder for the consumer pod of a pool: desired(pool) -> the complete pod, deterministic, with its template hash.
 import type { V1Container, V1EnvVar, V1Pod, V1PodSpec, V1SecurityContext } from '@kubernetes/client-node';
-import { ENV, GRACE_MARGIN_SECONDS, HTTP_PORT, HTTP_PORT_NAME, PATHS } from '../../../consumer-image/src/contract.ts';
+import { ENV, GRACE_MARGIN_SECONDS, HTTP_PORT, HTTP_PORT_NAME, PATHS, TERMINATION_LOG } from '../../../consumer-image/src/contract.ts';
 import { ownerReference, type Pool } from '../api/pool.ts';
 import { CONTAINER_NAME, LABELS, podLabels } from '../metadata.ts';
 import { shortHash } from './hash.ts';
@@ -79,6 +79,9 @@ function container(pool: Pool): V1Container {
     livenessProbe: { httpGet: httpGet(PATHS.healthz), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
     readinessProbe: { httpGet: httpGet(PATHS.readyz), periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 1 },
     lifecycle: { preStop: { httpGet: httpGet(PATHS.drain) } },
+    // the runtime's fatal message, or the log tail when it could not write one, becomes lastState.terminated.message
+    terminationMessagePath: TERMINATION_LOG,
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext: RESTRICTED,
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
   };
