@@ -64,3 +64,6 @@ export const RETRY_HEADER = 'retry_count';
 
 /** Set by quorum queues on a redelivery: deliveries that ended unsettled (process died, connection lost). */
 export const DELIVERY_COUNT_HEADER = 'x-delivery-count';
+
+/** Set by RabbitMQ 4 quorum queues: times the message was acquired by a consumer before (requeues included). */
+export const ACQUIRED_COUNT_HEADER = 'x-acquired-count';

@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { UndecodableBodyError, decodeBody, isJsonContentType, propertiesOf, retryCountOf, toMessage } from './decode.ts';
+import { UndecodableBodyError, decodeBody, deliveredBefore, deliveryCountOf, isJsonContentType, propertiesOf, retryCountOf, toMessage } from './decode.ts';
 
 describe('isJsonContentType', () => {
   it.each([
@@ -78,5 +78,17 @@ describe('toMessage', () => {
 
   it('propertiesOf drops unset properties', () => {
     expect(propertiesOf(delivery(undefined, '').properties)).toEqual({ deliveryMode: 2, correlationId: 'c-1', messageId: 'm-1' });
+  });
+
+  it('counts earlier deliveries from x-delivery-count or, where larger, RabbitMQ 4 x-acquired-count', () => {
+    expect(deliveryCountOf(undefined)).toBe(0);
+    expect(deliveryCountOf({ 'x-delivery-count': 0 })).toBe(0);
+    expect(deliveryCountOf({ 'x-delivery-count': 2, 'x-acquired-count': 5 })).toBe(5);
+    expect(deliveryCountOf({ 'x-acquired-count': 1 })).toBe(1);
+    const delivery = (redelivered: boolean, headers: Record<string, unknown>): ConsumeMessage =>
+      ({ fields: { redelivered }, properties: { headers } }) as unknown as ConsumeMessage;
+    expect(deliveredBefore(delivery(false, { 'x-delivery-count': 0 }))).toBe(false);
+    expect(deliveredBefore(delivery(true, {}))).toBe(true);
+    expect(deliveredBefore(delivery(false, { 'x-delivery-count': 1 }))).toBe(true);
   });
 });

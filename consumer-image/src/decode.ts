@@ -1,7 +1,7 @@
 // Decoding a delivery into the message a module sees: body by content type, properties, retry count.
 import type { ConsumeMessage, MessageProperties as AmqpProperties } from 'amqplib';
 import type { HareMessage, MessageProperties } from './api.ts';
-import { DELIVERY_COUNT_HEADER, RETRY_HEADER } from './contract.ts';
+import { ACQUIRED_COUNT_HEADER, DELIVERY_COUNT_HEADER, RETRY_HEADER } from './contract.ts';
 
 /** The body could not be decoded as its content type says; retrying cannot fix that. */
 export class UndecodableBodyError extends Error {
@@ -30,9 +30,18 @@ export function retryCountOf(headers: Readonly<Record<string, unknown>> | undefi
   return countHeader(headers, RETRY_HEADER);
 }
 
-/** Earlier deliveries that ended unsettled, as a quorum queue counts them (`x-delivery-count`); 0 elsewhere. */
+/**
+ * Earlier deliveries that ended unsettled, as a quorum queue counts them: `x-delivery-count`, or RabbitMQ 4's
+ * `x-acquired-count` (which also counts requeues) where it is larger; 0 on classic queues.
+ */
 export function deliveryCountOf(headers: Readonly<Record<string, unknown>> | undefined): number {
-  return countHeader(headers, DELIVERY_COUNT_HEADER);
+  if (headers === undefined) return 0;
+  return Math.max(countHeader(headers, DELIVERY_COUNT_HEADER), countHeader(headers, ACQUIRED_COUNT_HEADER));
+}
+
+/** The message was delivered before: flagged redelivered, or counted by a quorum queue. */
+export function deliveredBefore(delivery: ConsumeMessage): boolean {
+  return delivery.fields.redelivered || deliveryCountOf(delivery.properties.headers) > 0;
 }
 
 /** A non-negative integer header; absent or malformed counts as 0. */

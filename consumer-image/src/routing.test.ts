@@ -73,7 +73,7 @@ describe('republishOptions', () => {
   });
 
   it("drops the quorum queue's delivery count: it belongs to the original, not the copy", () => {
-    const o = republishOptions(props, { tenant: 't1', 'x-delivery-count': 4 }, { action: 'delay', queue: 'q.delay.1', delayMs: 1, retryCount: 1 });
+    const o = republishOptions(props, { tenant: 't1', 'x-delivery-count': 4, 'x-acquired-count': 5 }, { action: 'delay', queue: 'q.delay.1', delayMs: 1, retryCount: 1 });
     expect(o.headers).toEqual({ tenant: 't1', retry_count: 1 });
   });
 

@@ -1,7 +1,7 @@
 // Retry routing math: where a handled message goes (ack, a delay queue, the dead queue) and with which properties.
 import type { Options } from 'amqplib';
 import type { MessageProperties } from './api.ts';
-import { DELIVERY_COUNT_HEADER, RETRY_HEADER } from './contract.ts';
+import { ACQUIRED_COUNT_HEADER, DELIVERY_COUNT_HEADER, RETRY_HEADER } from './contract.ts';
 
 /** What the handler's run amounted to. */
 export type Outcome =
@@ -69,7 +69,7 @@ export function routeFor(outcome: Outcome, retryCount: number, policy: RetryPoli
  * Publish options for the republished copy: the original properties and headers, the new retry count,
  * persistent. Dropped: expiration (a per-message TTL would silently drop it from the dead queue),
  * user-id (the broker refuses a user-id that is not the publishing connection's user) and the quorum
- * queue's x-delivery-count (it counts deliveries of the original, not of the copy).
+ * queue's x-delivery-count and x-acquired-count (they count deliveries of the original, not of the copy).
  */
 export function republishOptions(
   props: MessageProperties,
@@ -77,7 +77,7 @@ export function republishOptions(
   route: Exclude<Route, { action: 'ack' }>,
   trim = false,
 ): Options.Publish {
-  const { [DELIVERY_COUNT_HEADER]: _deliveries, ...rest } = headers;
+  const { [DELIVERY_COUNT_HEADER]: _deliveries, [ACQUIRED_COUNT_HEADER]: _acquired, ...rest } = headers;
   const out: Record<string, unknown> = { ...rest, [RETRY_HEADER]: route.retryCount };
   if (trim) {
     const dropped = Object.keys(out).filter((name) => approximateBytes(out[name]) > MAX_KEPT_HEADER_BYTES);

@@ -4,6 +4,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import type { ConsumeContext } from './api.ts';
 import type { RuntimeConfig } from './config.ts';
 import type { InFlight } from './inflight.ts';
+import { Intake } from './intake.ts';
 import type { Logger } from './logger.ts';
 import type { Processor, Republisher } from './processor.ts';
 import { ConfirmPublisher } from './publisher.ts';
@@ -55,14 +56,18 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
     const channel = await connection.createChannel();
     channel.on('error', () => undefined);
     channel.on('close', () => markLost(new Error('consumer channel closed')));
-    await channel.prefetch(config.prefetch);
-    const { consumerTag } = await channel.consume(config.queue, (delivery) => {
-      if (delivery === null) return markLost(new Error(`the broker cancelled the consumer (queue '${config.queue}' deleted?)`));
-      deps.inflight.track(processor(delivery, channel, retryPublisher, context));
+    const intake = new Intake(channel, {
+      queue: config.queue,
+      prefetch: config.prefetch,
+      consume: {},
+      handle: (delivery) => processor(delivery, channel, retryPublisher, context),
+      track: (work) => deps.inflight.track(work),
+      onCancelled: () => markLost(new Error(`the broker cancelled the consumer (queue '${config.queue}' deleted?)`)),
     });
+    await intake.start();
     return {
       lost,
-      cancel: async () => void (await channel.cancel(consumerTag)),
+      cancel: () => intake.stop(),
       close: () => closeAll(connection, channel, [retryPublisher, modulePublisher]),
     };
   } catch (err) {

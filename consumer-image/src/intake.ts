@@ -1,0 +1,149 @@
+// The consumer on one channel: first-time deliveries run side by side up to the prefetch; a redelivered one runs alone.
+import type { Channel, ConsumeMessage, Options } from 'amqplib';
+import { deliveredBefore } from './decode.ts';
+
+export interface IntakeOptions {
+  readonly queue: string;
+  readonly prefetch: number;
+  /** basic.consume options (e.g. x-consumer-timeout). */
+  readonly consume: Options.Consume;
+  /** Handles one delivery; must not reject. */
+  readonly handle: (delivery: ConsumeMessage) => Promise<void>;
+  /** In-flight bookkeeping: every delivery's work, queued or running. */
+  readonly track: (work: Promise<void>) => void;
+  /** The broker cancelled the consumer (queue deleted). */
+  readonly onCancelled: () => void;
+}
+
+interface Queued {
+  readonly delivery: ConsumeMessage;
+  readonly done: () => void;
+}
+
+/**
+ * Poison isolation. A message that kills the process comes back redelivered, with its prefetch neighbours.
+ * Were they handled side by side again, every crash would count against all of them and they would reach the
+ * redelivery limit together. So a redelivered message is handled alone: intake stops (basic.cancel), the running
+ * handlers finish, the held deliveries run one at a time, and consuming resumes with prefetch 1 until a first-time
+ * message arrives; then with the full prefetch again. A session starts with prefetch 1 for the same reason: after a
+ * crash, the redelivered messages must not all arrive at once.
+ */
+export class Intake {
+  readonly #channel: Channel;
+  readonly #o: IntakeOptions;
+  #tag: string | undefined;
+  #prefetch = 0;
+  #serial = true;
+  #stopped = false;
+  #pumping = false;
+  readonly #queue: Queued[] = [];
+  #running = 0;
+  #idle: (() => void) | undefined;
+  #widening: Promise<void> | undefined;
+
+  constructor(channel: Channel, options: IntakeOptions) {
+    this.#channel = channel;
+    this.#o = options;
+  }
+
+  /** Starts consuming, one delivery at a time until a first-time message has been handled. */
+  start(): Promise<void> {
+    return this.#consume(1);
+  }
+
+  /** basic.cancel: no new deliveries; those already sent are still handled. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#cancel();
+  }
+
+  readonly #onDelivery = (delivery: ConsumeMessage | null): void => {
+    if (delivery === null) return this.#o.onCancelled();
+    if (!this.#serial && !deliveredBefore(delivery)) return this.#o.track(this.#runBesideOthers(delivery));
+    if (this.#serial && !this.#pumping && this.#queue.length === 0 && !deliveredBefore(delivery)) {
+      // prefetch 1 and a first-time message: nothing redelivered is held, so the full prefetch again
+      this.#serial = false;
+      this.#o.track(this.#runBesideOthers(delivery));
+      this.#widening = this.#widen();
+      return;
+    }
+    this.#serial = true;
+    this.#o.track(new Promise<void>((done) => this.#queue.push({ delivery, done })));
+    void this.#pump();
+  };
+
+  async #runBesideOthers(delivery: ConsumeMessage): Promise<void> {
+    this.#running += 1;
+    await this.#o.handle(delivery);
+    if (--this.#running === 0) this.#idle?.();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      do {
+        await this.#widening;
+        if (this.#prefetch > 1) await this.#cancel(); // nothing more arrives while a redelivered message runs
+        if (this.#running > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+        this.#idle = undefined;
+        const suspects = await this.#runQueuedAlone();
+        if (this.#stopped) return;
+        await this.#resume(suspects);
+      } while (this.#queue.length > 0);
+    } catch {
+      // the channel closed under us: the session is lost and the broker redelivers what is held
+      for (let q = this.#queue.shift(); q !== undefined; q = this.#queue.shift()) q.done();
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Runs the queued deliveries one at a time; true if one of them was delivered before. */
+  async #runQueuedAlone(): Promise<boolean> {
+    let suspects = false;
+    for (let q = this.#queue.shift(); q !== undefined; q = this.#queue.shift()) {
+      suspects ||= deliveredBefore(q.delivery);
+      await this.#o.handle(q.delivery);
+      q.done();
+    }
+    return suspects;
+  }
+
+  /** After a redelivered message: on with prefetch 1 (the next first-time delivery widens it). Else the full prefetch. */
+  async #resume(suspects: boolean): Promise<void> {
+    if (suspects) {
+      if (this.#tag === undefined) await this.#consume(1);
+      return;
+    }
+    await this.#cancel();
+    if (this.#queue.length > 0 || this.#stopped) return;
+    this.#serial = false; // before consume-ok: deliveries may follow it in the same read
+    await this.#consume(this.#o.prefetch);
+  }
+
+  async #widen(): Promise<void> {
+    try {
+      await this.#cancel();
+      if (!this.#stopped) await this.#consume(this.#o.prefetch);
+    } catch {
+      // the channel closed: the session is lost
+    } finally {
+      this.#widening = undefined;
+    }
+  }
+
+  async #consume(prefetch: number): Promise<void> {
+    if (this.#prefetch !== prefetch) await this.#channel.prefetch(prefetch);
+    this.#prefetch = prefetch;
+    const { consumerTag } = await this.#channel.consume(this.#o.queue, this.#onDelivery, this.#o.consume);
+    this.#tag = consumerTag;
+    if (this.#stopped) await this.#cancel(); // a drain began meanwhile
+  }
+
+  async #cancel(): Promise<void> {
+    const tag = this.#tag;
+    this.#tag = undefined;
+    if (tag !== undefined) await this.#channel.cancel(tag);
+  }
+}
