@@ -93,7 +93,7 @@ describe('ConsumerPool CRD on the API server', () => {
 
   it('lists pools with the printer columns, by short name and category', async () => {
     const table = await k.kubectl('get', 'cpool', '-n', ns);
-    expect(table.split('\n')[0]?.split(/\s+/)).toEqual(['NAME', 'MODULE', 'REPLICAS', 'READY', 'QUEUE', 'MIN', 'MAX', 'AGE']);
+    expect(table.split('\n')[0]?.split(/\s+/)).toEqual(['NAME', 'MODULE', 'REPLICAS', 'READY', 'STATUS', 'QUEUE', 'MIN', 'MAX', 'AGE']);
     expect(table).toMatch(/^auto\s+orders\s+/m);
     const wide = await k.kubectl('get', 'hare', '-n', ns, '-o', 'wide');
     expect(wide.split('\n')[0]).toMatch(/UNACKED\s+DRAINING\s+REASON/);

@@ -51,7 +51,8 @@ describe('ConsumerPool CRD', () => {
 
   it('names, printer columns and validation rules are in place', () => {
     expect(crd.spec.names).toMatchObject({ kind: 'ConsumerPool', plural: 'consumerpools', shortNames: ['cpool'], categories: ['hare'] });
-    expect(version.additionalPrinterColumns.slice(0, 7).map((c) => c.name)).toEqual(['Module', 'Replicas', 'Ready', 'Queue', 'Min', 'Max', 'Age']);
+    expect(version.additionalPrinterColumns.slice(0, 8).map((c) => c.name)).toEqual(['Module', 'Replicas', 'Ready', 'Status', 'Queue', 'Min', 'Max', 'Age']);
+    expect(version.additionalPrinterColumns.find((c) => c.name === 'Status')?.jsonPath).toBe('.status.conditions[?(@.type=="Ready")].reason');
     const text = readFileSync(CRD_PATH, 'utf8');
     expect(text).toContain('self.minReplicas <= self.maxReplicas');
     expect(schema.properties?.spec?.properties?.queue?.properties?.retry?.properties?.delaysMs).toMatchObject({ minItems: 1, items: { minimum: 1 } });
