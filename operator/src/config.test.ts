@@ -5,7 +5,7 @@ describe('parseConfig', () => {
   it('has conventional defaults', () => {
     const c = parseConfig([], { HOME: '/home/op' });
     expect(c).toMatchObject({
-      namespace: undefined, metricsPort: 8080, healthPort: 8081, leaderElect: false, workers: 4, resyncMs: 300_000,
+      namespace: undefined, metricsPort: 8080, healthPort: 8081, leaderElect: false, workers: 4, resyncMs: 300_000, staleWatchMs: 300_000,
       lease: { namespace: 'default', name: 'hare-operator-leader' }, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000,
       autoscaler: true, kube: { file: undefined, inCluster: false, homeFile: '/home/op/.kube/config' },
     });
@@ -18,6 +18,7 @@ describe('parseConfig', () => {
     expect(c).toMatchObject({ namespace: 'shop', leaderElect: true, workers: 8, autoscaler: false, identity: 'op-1', lease: { namespace: 'hare-system' } });
     expect(c.kube).toMatchObject({ file: '/k', inCluster: true });
     expect(parseConfig([], { KUBECONFIG: ':/a:/b' }).kube.file).toBe('/a');
+    expect(parseConfig(['--stale-watch', '5'], {}).staleWatchMs).toBe(5000);
   });
 
   it('rejects bad values with a message naming the flag', () => {

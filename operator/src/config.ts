@@ -18,6 +18,8 @@ export interface OperatorConfig {
   identity: string;
   workers: number;
   resyncMs: number;
+  /** /healthz fails once no list or watch has had an answer from the API server for this long. */
+  staleWatchMs: number;
   logLevel: string;
   autoscaler: boolean;
 }
@@ -34,6 +36,7 @@ export const USAGE = `hare-operator: runs RabbitMQ consumer pools (ConsumerPool)
   --lease-duration S            seconds (default 15); --renew-deadline S (10); --retry-period S (2)
   --workers N                   concurrent reconciles (default 4)
   --resync S                    re-reconcile every pool every S seconds (default 300)
+  --stale-watch S               /healthz fails after S seconds without an answer to a list or watch (default 300)
   --log-level LEVEL             trace|debug|info|warn|error (default info)
   --no-autoscaler               do not run the queue-depth autoscaler
 `;
@@ -52,7 +55,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       'metrics-port': { type: 'string' }, 'health-port': { type: 'string' },
       'leader-elect': { type: 'boolean' }, 'leader-election-namespace': { type: 'string' }, 'leader-election-id': { type: 'string' },
       'lease-duration': { type: 'string' }, 'renew-deadline': { type: 'string' }, 'retry-period': { type: 'string' },
-      workers: { type: 'string' }, resync: { type: 'string' }, 'log-level': { type: 'string' },
+      workers: { type: 'string' }, resync: { type: 'string' }, 'stale-watch': { type: 'string' }, 'log-level': { type: 'string' },
       'no-autoscaler': { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
@@ -83,6 +86,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
     workers: int('workers', 4, 1),
     resyncMs: int('resync', 300, 1) * 1000,
+    staleWatchMs: int('stale-watch', 300, 1) * 1000,
     logLevel: level,
     autoscaler: !values['no-autoscaler'],
   };

@@ -22,9 +22,6 @@ import { slimPod } from './reconcile/podstate.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { closeServer, startHealthServer, startMetricsServer } from './server/http.ts';
 
-/** A watch that made no contact for this long makes /healthz fail (the process is restarted). */
-const STALE_WATCH_MS = 5 * 60_000;
-
 export class Operator {
   readonly metrics = new OperatorMetrics();
   readonly pools: Reflector<Pool>;
@@ -155,8 +152,8 @@ export class Operator {
   }
 
   private healthy(): boolean {
-    const now = Date.now();
-    return [this.pools, this.pods].every((r) => !r.synced || now - r.lastContact < STALE_WATCH_MS);
+    // a cache that no list or watch answer has reached for this long fails liveness (the process is restarted)
+    return [this.pools, this.pods].every((r) => r.inContact(this.config.staleWatchMs));
   }
 }
 

@@ -1,18 +1,23 @@
-// A list+watch cache for one resource: paginated LIST, WATCH from its resourceVersion with bookmarks,
-// relist on 410 Gone, restart on every other error with jittered backoff. Handlers only enqueue.
-import type { KubernetesObject, Watch } from '@kubernetes/client-node';
-import { httpStatus } from '../errors.ts';
+// A list+watch cache for one resource: paginated LIST, WATCH from its resourceVersion with bookmarks, relist on
+// 410 Gone. Every failed list or watch backs off (list-watch-backoff.ts); only real answers count as contact.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { setTimeout as delay } from 'node:timers/promises';
 import { errorText, type Logger } from '../log.ts';
+import { Cache, keyOf, type Handlers } from './cache.ts';
+import { ListWatchBackoff, type ListWatchBackoffOptions } from './list-watch-backoff.ts';
+import { watchOnce, type WatchClient, type WatchEnd } from './watch-once.ts';
+
+export type { Handlers } from './cache.ts';
 
 export interface Page<T> {
   items: T[];
   metadata?: { resourceVersion?: string; _continue?: string };
 }
 
-export interface Handlers<T> {
-  add(obj: T): void;
-  update(obj: T, old: T): void;
-  delete(obj: T): void;
+/** Monotonic time and a sleep that stop() cuts short; fakes in unit tests. */
+export interface ReflectorClock {
+  now(): number;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 export interface ReflectorOptions<T> {
@@ -22,107 +27,133 @@ export interface ReflectorOptions<T> {
   path: string;
   labelSelector?: string;
   list(page: { limit: number; continue?: string; labelSelector?: string }): Promise<Page<T>>;
-  watch: Watch;
+  watch: WatchClient;
   log: Logger;
   handlers: Handlers<T>;
-  /** Called for every successful relist and every watch (re)connect, for metrics. */
+  /** Called for every successful relist, for metrics. */
   onRelist?(): void;
   /** Server-side watch timeout range in seconds (the client aborts after 30 s of silence). */
   watchSeconds?: [number, number];
   /** Keeps only what the operator reads (client-go's TransformFunc); default: drop managedFields. */
   transform?: (obj: T) => T;
+  clock?: ReflectorClock;
+  random?: () => number;
+  backoff?: ListWatchBackoffOptions;
 }
 
-const MAX_BACKOFF_MS = 30_000;
+/** A watch that ends cleanly sooner than this without an event is a failure (client-go's "very short watch"). */
+const SHORT_WATCH_MS = 1000;
+
+const realClock: ReflectorClock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
+};
 
 export class Reflector<T extends KubernetesObject> {
-  private readonly store = new Map<string, T>();
+  private readonly cache: Cache<T>;
   private resourceVersion = '';
   private abort: AbortController | undefined;
-  private stopped = false;
-  private failures = 0;
+  private readonly stopping = new AbortController();
+  private readonly firstSync = Promise.withResolvers<void>();
   private readonly opts: ReflectorOptions<T>;
+  private readonly transform: (obj: T) => T;
+  private readonly clock: ReflectorClock;
+  private readonly random: () => number;
+  private readonly backoff: ListWatchBackoff;
+  private contactAt: number;
   /** True once the first LIST has filled the store. */
   synced = false;
-  /** Time of the last successful list, watch connect or event (ms since epoch). */
-  lastContact = 0;
-
-  private readonly transform: (obj: T) => T;
 
   constructor(opts: ReflectorOptions<T>) {
     this.opts = opts;
     this.transform = opts.transform ?? trim;
+    this.clock = opts.clock ?? realClock;
+    this.random = opts.random ?? Math.random;
+    this.backoff = new ListWatchBackoff(opts.backoff);
+    this.contactAt = this.clock.now();
+    this.cache = new Cache(opts.name, opts.handlers, opts.log);
   }
 
   get(key: string): T | undefined {
-    return this.store.get(key);
+    return this.cache.get(key);
   }
 
   values(): IterableIterator<T> {
-    return this.store.values();
+    return this.cache.values();
   }
 
   get size(): number {
-    return this.store.size;
+    return this.cache.size;
   }
 
-  /** Resolves after the first successful LIST; keeps watching in the background until stop(). */
+  /** False once neither a list nor a watch has reached the API server for `limitMs` (since start, if never). */
+  inContact(limitMs: number): boolean {
+    return this.clock.now() - this.contactAt < limitMs;
+  }
+
+  /** Resolves after the first successful LIST (or on stop()); keeps watching in the background until stop(). */
   async start(): Promise<void> {
-    while (!this.stopped && !this.synced) {
-      try {
-        await this.relist();
-        this.synced = true;
-      } catch (err) {
-        await this.pause(err, 'initial list failed');
-      }
-    }
+    this.contactAt = this.clock.now();
     void this.run();
+    await this.firstSync.promise;
   }
 
   stop(): void {
-    this.stopped = true;
+    this.stopping.abort();
     this.abort?.abort();
+    this.firstSync.resolve();
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      try {
-        if (this.resourceVersion === '') await this.relist();
-        await this.watchOnce();
-      } catch (err) {
-        if (this.stopped) return;
-        if (httpStatus(err) === 410) {
-          // our resourceVersion is too old (e.g. after an API server restart): relist now, no backoff
-          this.opts.log.info({ resource: this.opts.name }, 'watch expired; relisting');
-          this.resourceVersion = '';
-          continue;
-        }
-        await this.pause(err, 'watch failed');
-      }
+      const failure = await this.cycle();
+      if (this.stopped) return;
+      if (failure === undefined) continue;
+      const retryInMs = this.backoff.failed(this.clock.now(), this.random);
+      const { err, what } = failure;
+      this.opts.log.warn({ resource: this.opts.name, err: errorText(err), failures: this.backoff.attempts, retryInMs }, what);
+      await this.clock.sleep(retryInMs, this.stopping.signal);
     }
   }
 
-  private async pause(err: unknown, what: string): Promise<void> {
-    const delay = Math.min(1000 * 2 ** this.failures, MAX_BACKOFF_MS) * (0.5 + Math.random() / 2);
-    this.failures++;
-    this.opts.log.warn({ resource: this.opts.name, err: errorText(err), retryInMs: Math.round(delay) }, what);
-    await new Promise((r) => setTimeout(r, delay));
+  /** A list if needed, then one watch; the failure, if any. */
+  private async cycle(): Promise<{ err: unknown; what: string } | undefined> {
+    if (this.resourceVersion === '') {
+      try {
+        await this.relist();
+      } catch (err) {
+        return { err, what: this.synced ? 'list failed' : 'initial list failed' };
+      }
+    }
+    const startedAt = this.clock.now();
+    const end = await this.watch();
+    if (end.expired) {
+      this.resourceVersion = ''; // too old (e.g. after an API server restart): list again, after the backoff
+      return { err: end.err, what: 'watch expired; relisting' };
+    }
+    if (end.err !== undefined) return { err: end.err, what: 'watch failed' };
+    if (end.events === 0 && this.clock.now() - startedAt < SHORT_WATCH_MS) return { err: new Error('very short watch: closed at once with no event'), what: 'watch failed' };
+    this.touch();
+    this.backoff.healthy(startedAt);
+    return undefined;
+  }
+
+  private touch(): void {
+    this.contactAt = this.clock.now();
   }
 
   /** LISTs everything (paginated) and reconciles the store, firing add/update/delete for differences. */
   private async relist(): Promise<void> {
-    const { items: fresh, resourceVersion } = await this.listAll();
-    const { handlers } = this.opts;
-    for (const [key, old] of this.store) if (!fresh.has(key)) { this.store.delete(key); handlers.delete(old); }
-    for (const [key, obj] of fresh) {
-      const old = this.store.get(key);
-      this.store.set(key, obj);
-      if (!old) handlers.add(obj);
-      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) handlers.update(obj, old);
-    }
+    const { items, resourceVersion } = await this.listAll();
+    this.cache.replace(items);
     this.resourceVersion = resourceVersion;
-    this.lastContact = Date.now();
-    this.failures = 0;
+    this.synced = true;
+    this.firstSync.resolve();
+    this.touch();
     this.opts.onRelist?.();
   }
 
@@ -140,64 +171,36 @@ export class Reflector<T extends KubernetesObject> {
     return { items, resourceVersion };
   }
 
-  /** One WATCH request; resolves when the server ends it, rejects on errors (410 included). */
-  private watchOnce(): Promise<void> {
+  /** One WATCH request from the current resourceVersion, applying its events as they come. */
+  private watch(): Promise<WatchEnd> {
     const [lo, hi] = this.opts.watchSeconds ?? [20, 28];
+    const startedAt = this.clock.now();
     const query = {
       resourceVersion: this.resourceVersion,
       allowWatchBookmarks: true,
-      timeoutSeconds: lo + Math.floor(Math.random() * (hi - lo + 1)),
+      timeoutSeconds: lo + Math.floor(this.random() * (hi - lo + 1)),
       labelSelector: this.opts.labelSelector,
     };
-    return new Promise<void>((resolve, reject) => {
-      let gone = false;
-      const onEvent = (type: string, obj: unknown): void => {
-        this.lastContact = Date.now();
-        if (type === 'ERROR') {
-          if ((obj as { code?: number }).code === 410) gone = true;
-          return;
-        }
+    return watchOnce(this.opts.watch, {
+      path: this.opts.path,
+      query,
+      onEvent: (type, obj) => {
+        this.touch();
+        this.backoff.healthy(startedAt);
         this.apply(type, obj as T);
-      };
-      const onDone = (err: unknown): void => {
-        if (gone) reject(Object.assign(new Error('watch expired (410 Gone)'), { statusCode: 410 }));
-        else if (err) reject(err instanceof Error ? err : new Error('watch failed', { cause: err }));
-        else resolve();
-      };
-      this.opts.watch.watch(this.opts.path, query, onEvent, onDone).then(
-        (abort) => {
-          this.abort = abort;
-          this.lastContact = Date.now();
-          this.failures = 0; // connected: the next failure starts from the shortest backoff
-        },
-        reject,
-      );
+      },
+      onAbort: (abort) => {
+        this.abort = abort;
+        if (this.stopped) abort.abort(); // stop() came before client-node handed out the handle
+      },
     });
   }
 
   private apply(type: string, raw: T): void {
     const rv = raw.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
-    if (type === 'BOOKMARK') return;
-    const obj = this.transform(raw);
-    const key = keyOf(obj);
-    const old = this.store.get(key);
-    const { handlers } = this.opts;
-    if (type === 'DELETED') {
-      this.store.delete(key);
-      handlers.delete(obj);
-    } else if (old) {
-      this.store.set(key, obj);
-      handlers.update(obj, old);
-    } else {
-      this.store.set(key, obj);
-      handlers.add(obj);
-    }
+    if (type !== 'BOOKMARK') this.cache.apply(type, this.transform(raw));
   }
-}
-
-export function keyOf(obj: KubernetesObject): string {
-  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 }
 
 /** Drops managedFields: large, and never read by the operator. */

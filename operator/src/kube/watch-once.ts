@@ -1,0 +1,46 @@
+// One WATCH request over client-node's Watch, reported by how it ended. Watch.watch() resolves even when the
+// request failed (the error goes to `done`), so only `done` and the events tell whether the server was reached.
+import type { Watch } from '@kubernetes/client-node';
+import { httpStatus } from '../errors.ts';
+
+/** What the reflector needs of client-node's Watch (a fake in unit tests). */
+export type WatchClient = Pick<Watch, 'watch'>;
+
+export interface WatchRequest {
+  path: string;
+  query: Record<string, string | number | boolean | undefined>;
+  /** ADDED, MODIFIED, DELETED or BOOKMARK with its object; ERROR events end the watch instead. */
+  onEvent(type: string, obj: unknown): void;
+  /** The request's abort handle, once client-node hands it out. */
+  onAbort(abort: AbortController): void;
+}
+
+export interface WatchEnd {
+  /** Why it ended; undefined when the server closed a 200 response cleanly. */
+  err?: unknown;
+  /** 410 Gone (as a status or an ERROR event): the resourceVersion is too old, list again. */
+  expired: boolean;
+  /** Events delivered (ERROR events not counted). */
+  events: number;
+}
+
+export function watchOnce(client: WatchClient, req: WatchRequest): Promise<WatchEnd> {
+  return new Promise((resolve) => {
+    let events = 0;
+    let failure: Error | undefined;
+    const onEvent = (type: string, obj: unknown): void => {
+      if (type === 'ERROR') {
+        const status = obj as { code?: number; message?: string };
+        failure = Object.assign(new Error(`watch error event: ${status.message ?? 'no message'}`), { statusCode: status.code });
+        return;
+      }
+      events++;
+      req.onEvent(type, obj);
+    };
+    const done = (err: unknown): void => {
+      const cause = err ?? failure;
+      resolve({ err: cause ?? undefined, expired: httpStatus(cause) === 410, events });
+    };
+    client.watch(req.path, req.query, onEvent, done).then((abort) => req.onAbort(abort), (err: unknown) => done(err ?? new Error('watch request failed')));
+  });
+}
