@@ -46,6 +46,8 @@ export interface PublishOptions {
   readonly type?: string;
   /** Default true (delivery mode 2). */
   readonly persistent?: boolean;
+  /** Default true: a message no queue is bound for rejects the publish. False: the broker drops it silently. */
+  readonly mandatory?: boolean;
 }
 
 /** Structured logger (pino-compatible) already bound to pod, pool, queue and module. */
@@ -66,8 +68,10 @@ export interface ConsumeContext {
   /** Aborted when the drain timeout passes: stop early, the message will be redelivered elsewhere. */
   readonly signal: AbortSignal;
   /**
-   * Publishes with publisher confirms and `mandatory`: resolves once the broker has taken the message,
-   * rejects if it was nacked, unroutable or the channel closed. An object body is sent as JSON.
+   * Publishes with publisher confirms and (unless `options.mandatory` is false) `mandatory`: resolves once the
+   * broker has taken the message, rejects if it was nacked, unroutable or its channel closed. Each publish has a
+   * channel to itself, so one failing publish fails no other. A failure is also logged, and a publish the handler
+   * does not await never crashes the process. An object body is sent as JSON.
    */
   publish(exchange: string, routingKey: string, body: Buffer | string | object, options?: PublishOptions): Promise<void>;
   /** Same as the exported retry(). */

@@ -19,10 +19,10 @@ describe('createContext', () => {
       { publish: (...args) => (calls.push(args), Promise.resolve()) },
     );
     await ctx.publish('ex', 'rk', { id: 1 }, { messageId: 'm-1' });
-    await ctx.publish('', 'q2', 'hi', { persistent: false, contentType: 'text/x' });
+    await ctx.publish('', 'q2', 'hi', { persistent: false, contentType: 'text/x', mandatory: false });
     expect(calls).toEqual([
-      ['ex', 'rk', Buffer.from('{"id":1}'), { messageId: 'm-1', persistent: true, contentType: 'application/json' }],
-      ['', 'q2', Buffer.from('hi'), { persistent: false, contentType: 'text/x' }],
+      ['ex', 'rk', Buffer.from('{"id":1}'), { messageId: 'm-1', persistent: true, mandatory: true, contentType: 'application/json' }],
+      ['', 'q2', Buffer.from('hi'), { persistent: false, mandatory: false, contentType: 'text/x' }],
     ]);
     expect(resultKind(ctx.retry())).toBe('retry');
     expect(resultKind(ctx.reject('no'))).toBe('reject');

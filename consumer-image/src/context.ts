@@ -13,10 +13,17 @@ export function createContext(info: ContextInfo, publisher: Republisher): Consum
     retry,
     reject,
     publish: (exchange, routingKey, body, options) => {
-      const { content, contentType } = encode(body);
-      return publisher.publish(exchange, routingKey, content, publishOptions(options, contentType));
+      const publishing = send(publisher, exchange, routingKey, body, options);
+      // also marks the promise handled: a handler that does not await a failing publish must not crash the process
+      publishing.catch((err: unknown) => info.logger.warn({ err, exchange, routingKey }, 'context.publish failed'));
+      return publishing;
     },
   };
+}
+
+async function send(publisher: Republisher, exchange: string, routingKey: string, body: Buffer | string | object, options: PublishOptions | undefined): Promise<void> {
+  const { content, contentType } = encode(body);
+  await publisher.publish(exchange, routingKey, content, publishOptions(options, contentType));
 }
 
 /** Bytes and default content type of a publish body: Buffer as is, string as UTF-8 text, anything else as JSON. */
@@ -29,8 +36,8 @@ export function encode(body: Buffer | string | object): { content: Buffer; conte
 }
 
 function publishOptions(options: PublishOptions | undefined, contentType: string | undefined): Record<string, unknown> {
-  const { persistent = true, ...rest } = options ?? {};
-  const out: Record<string, unknown> = { ...rest, persistent };
+  const { persistent = true, mandatory = true, ...rest } = options ?? {};
+  const out: Record<string, unknown> = { ...rest, persistent, mandatory };
   if (out.contentType === undefined && contentType !== undefined) out.contentType = contentType;
   return out;
 }

@@ -1,5 +1,6 @@
-// Confirmed publishing: a confirm channel with `mandatory`, so a publish resolves only once the broker has
-// routed and taken the message; nacks, returns (unroutable) and channel loss reject.
+// Confirmed publishing: a publish resolves only once the broker has taken (and, with `mandatory`, routed) the
+// message; nacks, returns and channel loss reject. Each publish has a confirm channel to itself, taken from a
+// pool, so a publish that closes its channel (a missing exchange) fails no other publish in flight.
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
 
 /** The broker did not take the message: it was nacked, returned as unroutable, or the channel closed first. */
@@ -13,78 +14,73 @@ export class PublishError extends Error {
   }
 }
 
-interface Pending {
-  readonly exchange: string;
-  readonly routingKey: string;
-  readonly content: Buffer;
+/** A confirm channel and what happened to the one publish it carries. */
+interface Slot {
+  readonly channel: ConfirmChannel;
+  open: boolean;
   returned: string | undefined;
+  /** Why the broker closed the channel, if it did. */
+  closedBy: Error | undefined;
 }
 
 export class ConfirmPublisher {
   readonly #connection: ChannelModel;
-  #channel: Promise<ConfirmChannel> | undefined;
-  readonly #pending = new Set<Pending>();
+  readonly #idle: Slot[] = [];
+  readonly #all = new Set<Slot>();
   #closed = false;
 
   constructor(connection: ChannelModel) {
     this.#connection = connection;
   }
 
-  /** Resolves when the broker confirmed the message; the channel is reopened after a channel-level error. */
+  /** Resolves when the broker confirmed the message. `mandatory` defaults to true: unroutable rejects. */
   async publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
-    const channel = await this.#open();
-    const pending: Pending = { exchange, routingKey, content, returned: undefined };
-    this.#pending.add(pending);
+    const slot = this.#idle.pop() ?? (await this.#open());
+    slot.returned = undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        channel.publish(exchange, routingKey, content, { ...options, mandatory: true }, (err: unknown) => {
-          if (err !== null && err !== undefined) reject(new PublishError(`broker did not confirm the publish to ${describe(exchange, routingKey)}`, { cause: err }));
-          else if (pending.returned !== undefined) reject(new PublishError(`unroutable: ${describe(exchange, routingKey)} (${pending.returned})`, { unroutable: true }));
+        slot.channel.publish(exchange, routingKey, content, { mandatory: true, ...options }, (err: unknown) => {
+          if (err !== null && err !== undefined) reject(new PublishError(`broker did not confirm the publish to ${describe(exchange, routingKey)}${why(slot)}`, { cause: slot.closedBy ?? err }));
+          else if (slot.returned !== undefined) reject(new PublishError(`unroutable: ${describe(exchange, routingKey)} (${slot.returned})`, { unroutable: true }));
           else resolve();
         });
       });
     } finally {
-      this.#pending.delete(pending);
+      if (slot.open && !this.#closed) this.#idle.push(slot);
     }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    const channel = await this.#channel?.catch(() => undefined);
-    await channel?.close().catch(() => undefined);
+    this.#idle.length = 0;
+    await Promise.all([...this.#all].map((s) => s.channel.close().catch(() => undefined)));
   }
 
-  #open(): Promise<ConfirmChannel> {
-    if (this.#closed) return Promise.reject(new PublishError('publisher is closed'));
-    this.#channel ??= this.#create();
-    return this.#channel;
-  }
-
-  async #create(): Promise<ConfirmChannel> {
+  async #open(): Promise<Slot> {
+    if (this.#closed) throw new PublishError('publisher is closed');
+    let channel: ConfirmChannel;
     try {
-      const channel = await this.#connection.createConfirmChannel();
-      channel.on('error', () => undefined); // pending confirms are rejected through their callbacks
-      channel.on('close', () => (this.#channel = undefined));
-      channel.on('return', (message: Message) => this.#onReturn(message));
-      return channel;
+      channel = await this.#connection.createConfirmChannel();
     } catch (err) {
-      this.#channel = undefined;
       throw new PublishError('cannot open a confirm channel', { cause: err });
     }
-  }
-
-  /** A return precedes the confirm of its publish; it is matched by exchange, routing key and content. */
-  #onReturn(message: Message): void {
-    const fields = message.fields as Message['fields'] & { replyText?: string };
-    for (const p of this.#pending) {
-      if (p.returned === undefined && p.exchange === fields.exchange && p.routingKey === fields.routingKey && p.content.equals(message.content)) {
-        p.returned = fields.replyText ?? 'returned';
-        return;
-      }
-    }
+    const slot: Slot = { channel, open: true, returned: undefined, closedBy: undefined };
+    this.#all.add(slot);
+    channel.on('error', (err: Error) => (slot.closedBy = err)); // emitted before the pending confirm fails
+    channel.on('close', () => {
+      slot.open = false;
+      this.#all.delete(slot);
+    });
+    // a return precedes the confirm of its publish, and the channel carries one publish at a time
+    channel.on('return', (message: Message) => (slot.returned = (message.fields as { replyText?: string }).replyText ?? 'returned'));
+    return slot;
   }
 }
 
 function describe(exchange: string, routingKey: string): string {
   return exchange === '' ? `queue '${routingKey}'` : `exchange '${exchange}' with routing key '${routingKey}'`;
+}
+
+function why(slot: Slot): string {
+  return slot.closedBy === undefined ? '' : ` (${slot.closedBy.message})`;
 }

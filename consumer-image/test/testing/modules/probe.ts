@@ -21,6 +21,8 @@ export interface ProbeBody {
   readonly throwWith?: keyof typeof ODD_VALUES;
   /** Return a rejected promise instead of throwing (with `fail`). */
   readonly rejectPromise?: boolean;
+  /** A context.publish before recording; a rejection fails the handler unless `await` is false (then it is not awaited). */
+  readonly publishTo?: { readonly exchange: string; readonly routingKey: string; readonly mandatory?: boolean; readonly await?: boolean };
 }
 
 /** Values a careless handler may throw or pass as a reason. */
@@ -58,6 +60,12 @@ export async function consume(message: HareMessage, context: ConsumeContext): Pr
   const first = message.retryCount === 0 && !message.redelivered;
   const waitMs = (body.sleepMs ?? 0) + (first ? (body.sleepFirstMs ?? 0) : 0);
   if (waitMs > 0) await sleep(waitMs);
+  const extra = body.publishTo;
+  if (extra !== undefined) {
+    const publishing = context.publish(extra.exchange, extra.routingKey, { from: body.id }, extra.mandatory === undefined ? {} : { mandatory: extra.mandatory } as const);
+    if (extra.await === false) void publishing; // not awaited: the point of the test
+    else await publishing;
+  }
   const failing = body.fail === 'always' || (typeof body.fail === 'number' && message.retryCount < body.fail);
   const outcome = body.crash === true ? 'crash' : body.reject === true ? 'reject' : failing ? 'retry' : 'ack';
   const record: ProbeRecord = {
