@@ -26,7 +26,7 @@ export interface Metrics {
   readonly drainAbandoned: Counter;
 }
 
-/** Creates the metrics in a fresh registry; labels pool/queue/module apply to every series. */
+/** Creates the metrics in a fresh registry; labels namespace/pool/queue/module apply to every series (namespace and pool apart, as the operator's). */
 export function createMetrics(labels: Readonly<Record<string, string>>): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels(labels);

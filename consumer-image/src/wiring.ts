@@ -29,7 +29,7 @@ const REQUEUE_PAUSE_MS = 1_000;
 
 /** Wires the parts and starts the http server; the caller runs `runtime.run()`. */
 export async function assemble({ config, consume, logger, redact }: AppInput): Promise<App> {
-  const metrics = createMetrics({ queue: config.queue, pool: config.pool ?? '', module: config.module });
+  const metrics = createMetrics({ namespace: config.podNamespace ?? '', pool: config.pool ?? '', queue: config.queue, module: config.module });
   const inflight = new InFlight((n) => metrics.inFlight.set(n));
   const handlerAbort = new AbortController();
   const moduleLogger = logger.child({ source: 'module' });
