@@ -37,7 +37,7 @@ describe('ConsumerPool CRD', () => {
   });
 
   it('is the same file in the Helm chart', () => {
-    const inChart = new URL('../../../charts/hare-operator/crds/consumerpools.hare.dev.yaml', import.meta.url);
+    const inChart = new URL('../../../charts/hare-operator/files/crds/consumerpools.hare.dev.yaml', import.meta.url);
     expect(readFileSync(inChart, 'utf8')).toBe(readFileSync(CRD_PATH, 'utf8'));
   });
 
