@@ -126,8 +126,9 @@ export class Operator {
       metrics.cached.set({ resource: PLURAL }, this.pools.size);
       metrics.cached.set({ resource: 'pods' }, this.pods.size);
     }, 10_000).unref();
+    // without election this replica leads from the start; the gauge says so, for the alerts on it
+    metrics.leader.set({ name: config.lease.name }, this.elector ? 0 : 1);
     if (!this.elector) return this.lead();
-    metrics.leader.set({ name: config.lease.name }, 0);
     void this.elector.run({
       onStartedLeading: () => { metrics.leader.set({ name: config.lease.name }, 1); this.lead(); },
       onStoppedLeading: () => { metrics.leader.set({ name: config.lease.name }, 0); this.onFatal('lost leadership'); },
