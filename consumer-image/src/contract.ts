@@ -14,6 +14,8 @@ export const ENV = {
   prefetch: 'HARE_PREFETCH',
   /** classic | quorum */
   queueType: 'HARE_QUEUE_TYPE',
+  /** operator (the runtime declares the topology again, as a check) | none (it only checks that the queues exist). */
+  declare: 'HARE_DECLARE',
   retryLimit: 'HARE_RETRY_LIMIT',
   /** Comma-separated milliseconds, e.g. "1000,5000,30000". */
   retryDelaysMs: 'HARE_RETRY_DELAYS_MS',
@@ -61,6 +63,9 @@ export const GRACE_MARGIN_SECONDS = 15;
 
 /** Message header carrying the retry count (HareMq's name). */
 export const RETRY_HEADER = 'retry_count';
+
+/** Set on republished copies: where the message was first published (a retry arrives from the delay queue). */
+export const ORIGIN_HEADERS = { exchange: 'x-hare-original-exchange', routingKey: 'x-hare-original-routing-key' } as const;
 
 /** Set by quorum queues on a redelivery: deliveries that ended unsettled (process died, connection lost). */
 export const DELIVERY_COUNT_HEADER = 'x-delivery-count';

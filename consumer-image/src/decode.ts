@@ -1,7 +1,7 @@
 // Decoding a delivery into the message a module sees: body by content type, properties, retry count.
 import type { ConsumeMessage, MessageProperties as AmqpProperties } from 'amqplib';
 import type { HareMessage, MessageProperties } from './api.ts';
-import { ACQUIRED_COUNT_HEADER, DELIVERY_COUNT_HEADER, RETRY_HEADER } from './contract.ts';
+import { ACQUIRED_COUNT_HEADER, DELIVERY_COUNT_HEADER, ORIGIN_HEADERS, RETRY_HEADER } from './contract.ts';
 
 /** The body could not be decoded as its content type says; retrying cannot fix that. */
 export class UndecodableBodyError extends Error {
@@ -78,7 +78,13 @@ export function toMessage(delivery: ConsumeMessage): HareMessage {
     properties: propertiesOf(delivery.properties),
     retryCount: retryCountOf(headers),
     redelivered: delivery.fields.redelivered,
-    exchange: delivery.fields.exchange,
-    routingKey: delivery.fields.routingKey,
+    exchange: originOf(headers, ORIGIN_HEADERS.exchange) ?? delivery.fields.exchange,
+    routingKey: originOf(headers, ORIGIN_HEADERS.routingKey) ?? delivery.fields.routingKey,
   };
+}
+
+/** A retried copy's original exchange or routing key (amqplib gives long strings as Buffers). */
+function originOf(headers: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  const v = headers[name];
+  return typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : undefined;
 }

@@ -114,7 +114,7 @@ type HandOn = Exclude<Route, { action: 'ack' }>;
 /** The confirmed republish of a copy; resolves with the failure (an encoding error, a nack, ...) if there was one. */
 async function publishCopy(publisher: Republisher, delivery: ConsumeMessage, route: HandOn, trim: boolean): Promise<{ err: unknown } | undefined> {
   try {
-    await publisher.publish('', route.queue, delivery.content, republishOptions(propertiesOf(delivery.properties), delivery.properties.headers ?? {}, route, trim));
+    await publisher.publish('', route.queue, delivery.content, republishOptions(propertiesOf(delivery.properties), delivery.properties.headers ?? {}, route, delivery.fields, trim));
     return undefined;
   } catch (err) {
     return { err };

@@ -62,23 +62,32 @@ describe('routeFor', () => {
 });
 
 describe('republishOptions', () => {
+  const origin = { exchange: 'shop', routingKey: 'orders.created' };
   const props = { contentType: 'application/json', messageId: 'm-1', correlationId: 'c-1', expiration: '60000', userId: 'alice', deliveryMode: 1, type: 'order' };
 
   it('keeps properties and headers, sets the new retry count, persists', () => {
-    const o = republishOptions(props, { tenant: 't1', retry_count: 1 }, { action: 'delay', queue: 'q.delay.1', delayMs: 1, retryCount: 2 });
+    const o = republishOptions(props, { tenant: 't1', retry_count: 1 }, { action: 'delay', queue: 'q.delay.1', delayMs: 1, retryCount: 2 }, origin);
     expect(o).toEqual({
       contentType: 'application/json', messageId: 'm-1', correlationId: 'c-1', type: 'order',
-      headers: { tenant: 't1', retry_count: 2 }, persistent: true,
+      headers: { tenant: 't1', retry_count: 2, 'x-hare-original-exchange': 'shop', 'x-hare-original-routing-key': 'orders.created' }, persistent: true,
     });
   });
 
+  it('keeps the origin of the first copy on later copies', () => {
+    const first = { 'x-hare-original-exchange': 'first', 'x-hare-original-routing-key': 'rk.first' };
+    const o = republishOptions(props, first, { action: 'delay', queue: 'q.delay.1', delayMs: 1, retryCount: 2 }, { exchange: 'q', routingKey: 'rk' });
+    expect(o.headers).toMatchObject(first);
+  });
+
   it("drops the quorum queue's delivery count: it belongs to the original, not the copy", () => {
-    const o = republishOptions(props, { tenant: 't1', 'x-delivery-count': 4, 'x-acquired-count': 5 }, { action: 'delay', queue: 'q.delay.1', delayMs: 1, retryCount: 1 });
-    expect(o.headers).toEqual({ tenant: 't1', retry_count: 1 });
+    const o = republishOptions(props, { tenant: 't1', 'x-delivery-count': 4, 'x-acquired-count': 5 }, { action: 'delay', queue: 'q.delay.1', delayMs: 1, retryCount: 1 }, origin);
+    expect(o.headers).toMatchObject({ tenant: 't1', retry_count: 1 });
+    expect(o.headers).not.toHaveProperty('x-delivery-count');
+    expect(o.headers).not.toHaveProperty('x-acquired-count');
   });
 
   it('marks dead-lettered copies with cause and reason', () => {
-    const o = republishOptions(props, {}, { action: 'dead', queue: 'q.dead', retryCount: 3, cause: 'retry-limit', reason: 'x'.repeat(5000) });
+    const o = republishOptions(props, {}, { action: 'dead', queue: 'q.dead', retryCount: 3, cause: 'retry-limit', reason: 'x'.repeat(5000) }, origin);
     expect(o.headers).toMatchObject({ retry_count: 3, [DEAD_HEADERS.cause]: 'retry-limit' });
     expect((o.headers as Record<string, string>)[DEAD_HEADERS.reason]).toHaveLength(1000);
     expect(o).not.toHaveProperty('expiration');
@@ -86,7 +95,7 @@ describe('republishOptions', () => {
   });
 
   it('trimmed copies drop headers too large to re-encode and name them', () => {
-    const o = republishOptions(props, { huge: 'h'.repeat(5000), blob: Buffer.alloc(5000), small: 's', nested: { a: 1 } }, { action: 'dead', queue: 'q.dead', retryCount: 0, cause: 'republish-failed', reason: 'r' }, true);
+    const o = republishOptions(props, { huge: 'h'.repeat(5000), blob: Buffer.alloc(5000), small: 's', nested: { a: 1 } }, { action: 'dead', queue: 'q.dead', retryCount: 0, cause: 'republish-failed', reason: 'r' }, origin, true);
     expect(o.headers).toMatchObject({ small: 's', nested: { a: 1 }, [DEAD_HEADERS.trimmed]: 'huge,blob' });
     expect(o.headers).not.toHaveProperty('huge');
   });

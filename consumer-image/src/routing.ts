@@ -1,7 +1,7 @@
 // Retry routing math: where a handled message goes (ack, a delay queue, the dead queue) and with which properties.
 import type { Options } from 'amqplib';
 import type { MessageProperties } from './api.ts';
-import { ACQUIRED_COUNT_HEADER, DELIVERY_COUNT_HEADER, RETRY_HEADER } from './contract.ts';
+import { ACQUIRED_COUNT_HEADER, DELIVERY_COUNT_HEADER, ORIGIN_HEADERS, RETRY_HEADER } from './contract.ts';
 
 /** What the handler's run amounted to. */
 export type Outcome =
@@ -66,8 +66,8 @@ export function routeFor(outcome: Outcome, retryCount: number, policy: RetryPoli
 }
 
 /**
- * Publish options for the republished copy: the original properties and headers, the new retry count,
- * persistent. Dropped: expiration (a per-message TTL would silently drop it from the dead queue),
+ * Publish options for the republished copy: the original properties and headers, the new retry count, the
+ * exchange and routing key it was first published with, persistent. Dropped: expiration (a per-message TTL would silently drop it from the dead queue),
  * user-id (the broker refuses a user-id that is not the publishing connection's user) and the quorum
  * queue's x-delivery-count and x-acquired-count (they count deliveries of the original, not of the copy).
  */
@@ -75,10 +75,16 @@ export function republishOptions(
   props: MessageProperties,
   headers: Readonly<Record<string, unknown>>,
   route: Exclude<Route, { action: 'ack' }>,
+  origin: { readonly exchange: string; readonly routingKey: string },
   trim = false,
 ): Options.Publish {
   const { [DELIVERY_COUNT_HEADER]: _deliveries, [ACQUIRED_COUNT_HEADER]: _acquired, ...rest } = headers;
-  const out: Record<string, unknown> = { ...rest, [RETRY_HEADER]: route.retryCount };
+  const out: Record<string, unknown> = {
+    [ORIGIN_HEADERS.exchange]: origin.exchange,
+    [ORIGIN_HEADERS.routingKey]: origin.routingKey,
+    ...rest, // the first copy's origin stays
+    [RETRY_HEADER]: route.retryCount,
+  };
   if (trim) {
     const dropped = Object.keys(out).filter((name) => approximateBytes(out[name]) > MAX_KEPT_HEADER_BYTES);
     for (const name of dropped) delete out[name];

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBroker, mgmt, uniqueName } from './testing/broker.ts';
 import { deadMessages } from './testing/dead.ts';
 import { runtimesStoppedAfterEach } from './testing/runtime.ts';
-import { sleep } from './testing/wait.ts';
+import { sleep, waitFor } from './testing/wait.ts';
 
 let broker: TestBroker;
 const start = runtimesStoppedAfterEach();
@@ -88,5 +88,20 @@ describe('handler outcomes', () => {
     await sleep(1500);
     expect(records.of('big')).toHaveLength(3);
     expect(await broker.ready(queue)).toBe(0);
+  });
+
+  it('after a retry the handler still sees the exchange and routing key the message was published with', async () => {
+    const queue = uniqueName('origin');
+    const exchange = `${queue}.x`;
+    const records = await broker.prepare(queue, exchange);
+    const p = start(queue, { HARE_EXCHANGE: exchange, HARE_ROUTING_KEY: 'orders.*', HARE_RETRY_DELAYS_MS: '100' });
+    await p.waitReady();
+    await broker.publish('orders.created', { id: 'o', fail: 2 }, {}, exchange);
+    await waitFor(() => records.of('o').length === 3, 15_000, () => 'three deliveries');
+    expect(records.of('o').map((r) => [r.retryCount, r.exchange, r.routingKey])).toEqual([
+      [0, exchange, 'orders.created'],
+      [1, exchange, 'orders.created'],
+      [2, exchange, 'orders.created'],
+    ]);
   });
 });
