@@ -20,6 +20,8 @@ export interface Metrics {
   readonly connected: Gauge;
   readonly ready: Gauge;
   readonly reconnects: Counter;
+  /** Lost sessions by the broker's (or the socket's) reason. */
+  readonly brokerCloses: Counter<'reason'>;
   readonly topologyErrors: Counter;
   readonly drains: Counter;
   readonly drainDuration: Histogram;
@@ -56,6 +58,7 @@ export function createMetrics(labels: Readonly<Record<string, string>>): Metrics
     connected: new Gauge({ name: 'hare_consumer_connected', help: '1 while connected to the broker.', registers }),
     ready: new Gauge({ name: 'hare_consumer_ready', help: '1 while consuming and not draining.', registers }),
     reconnects: counter('reconnects_total', 'Reconnect attempts scheduled after a broker or network failure.'),
+    brokerCloses: counter('broker_closes_total', 'Lost broker sessions by reason (connection-forced, heartbeat, consumer-timeout, precondition-failed, ...).', ['reason']),
     topologyErrors: counter('topology_errors_total', 'Declarations the broker refused (e.g. inequivalent queue arguments).'),
     drains: counter('drains_total', 'Drains started (preStop /drain or SIGTERM).'),
     drainDuration: new Histogram({

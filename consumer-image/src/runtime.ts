@@ -1,5 +1,6 @@
 // The runtime's life: connect and consume, reconnect with backoff and jitter after failures, drain once asked.
 import { RECONNECT_BACKOFF, backoffDelay, sleep, within } from './backoff.ts';
+import { closeReasonOf } from './close-reason.ts';
 import type { InFlight } from './inflight.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -65,7 +66,9 @@ export class ConsumerRuntime {
         this.#setState('consuming');
         const event = await Promise.race([session.lost, this.#drainRequest]);
         if (event === 'drain') break;
-        this.#deps.logger.warn({ err: event }, 'lost the broker connection');
+        const { reason, code } = closeReasonOf(event);
+        this.#deps.metrics.brokerCloses.inc({ reason });
+        this.#deps.logger.warn({ err: event, closeReason: reason, closeCode: code }, 'lost the broker connection');
         this.#deps.metrics.connected.set(0);
         this.#setState('reconnecting');
         await within(session.close(), CLOSE_TIMEOUT_MS, undefined);

@@ -42,8 +42,9 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
   });
   let markLost: (reason: Error) => void = () => undefined;
   const lost = new Promise<Error>((resolve) => (markLost = resolve));
-  connection.on('error', () => undefined); // the close event carries the reason
-  connection.on('close', (err?: Error) => markLost(err ?? new Error('connection closed by the broker')));
+  let connectionError: Error | undefined;
+  connection.on('error', (err: Error) => (connectionError = err)); // emitted before close, with the broker's reason
+  connection.on('close', (err?: Error) => markLost(err ?? connectionError ?? new Error('connection closed by the broker')));
   connection.on('blocked', (reason: string) => logger.warn({ reason }, 'broker blocked the connection (resource alarm)'));
   connection.on('unblocked', () => logger.info('broker unblocked the connection'));
   try {
@@ -54,8 +55,10 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
     const processor = deps.makeProcessor(redeclare);
     const context = deps.makeContext(modulePublisher);
     const channel = await connection.createChannel();
-    channel.on('error', () => undefined);
-    channel.on('close', () => markLost(new Error('consumer channel closed')));
+    let channelError: Error | undefined;
+    channel.on('error', (err: Error) => (channelError = err)); // e.g. 406 from a consumer timeout
+    // a connection closing closes its channels first: let the connection's reason win
+    channel.on('close', () => setImmediate(() => markLost(channelError ?? connectionError ?? new Error('consumer channel closed'))));
     const intake = new Intake(channel, {
       queue: config.queue,
       prefetch: config.prefetch,

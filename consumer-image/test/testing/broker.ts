@@ -26,6 +26,13 @@ export async function mgmt<T>(path: string, init: RequestInit = {}): Promise<T> 
 export const rabbitmqctl = async (...args: string[]): Promise<string> =>
   (await promisify(execFile)('rabbitmqctl', args, { timeout: 60_000 })).stdout;
 
+/** The broker's pid of the connection whose client-provided name is `name` (rabbitmqctl's own listing). */
+export async function connectionPid(name: string): Promise<string | undefined> {
+  const out = await rabbitmqctl('list_connections', '-q', '--no-table-headers', 'pid', 'client_properties');
+  const line = out.split('\n').find((l) => l.includes(`{"connection_name","${name}"}`));
+  return line?.split('\t')[0];
+}
+
 export class TestBroker {
   readonly connection: ChannelModel;
   readonly channel: ConfirmChannel;
