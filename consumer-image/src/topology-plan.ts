@@ -32,7 +32,8 @@ export interface TopologyPlan {
 export function topologyPlan(input: TopologyInput): TopologyPlan {
   const { queue, exchange, routingKey } = input;
   const quorum = input.queueType === 'quorum';
-  const typeArgs: Record<string, string> = quorum ? { 'x-queue-type': 'quorum' } : {};
+  // explicit for classic too: a vhost whose default queue type is quorum must not change them silently
+  const typeArgs: Record<string, string> = { 'x-queue-type': input.queueType };
   // quorum dead-lettering is at-most-once unless asked otherwise; at-least-once needs reject-publish
   const dlxSafety: Record<string, string> = quorum ? { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } : {};
   const delays = delayQueueDelays(input.retryDelaysMs).map((ms) => ({

@@ -8,10 +8,10 @@ describe('topologyPlan', () => {
     expect(plan.exchangeBindings).toEqual([{ destination: 'orders', source: 'shop', routingKey: 'orders.created' }]);
     expect(plan.queueBindings).toEqual([{ queue: 'orders', source: 'orders', routingKey: 'orders.created' }]);
     expect(plan.queues).toEqual([
-      { name: 'orders', arguments: {} },
-      { name: 'orders.delay.1000', arguments: { 'x-dead-letter-exchange': 'orders', 'x-dead-letter-routing-key': 'orders.created', 'x-message-ttl': 1000 } },
-      { name: 'orders.delay.5000', arguments: { 'x-dead-letter-exchange': 'orders', 'x-dead-letter-routing-key': 'orders.created', 'x-message-ttl': 5000 } },
-      { name: 'orders.dead', arguments: {} },
+      { name: 'orders', arguments: { 'x-queue-type': 'classic' } },
+      { name: 'orders.delay.1000', arguments: { 'x-queue-type': 'classic', 'x-dead-letter-exchange': 'orders', 'x-dead-letter-routing-key': 'orders.created', 'x-message-ttl': 1000 } },
+      { name: 'orders.delay.5000', arguments: { 'x-queue-type': 'classic', 'x-dead-letter-exchange': 'orders', 'x-dead-letter-routing-key': 'orders.created', 'x-message-ttl': 5000 } },
+      { name: 'orders.dead', arguments: { 'x-queue-type': 'classic' } },
     ]);
   });
 

@@ -54,6 +54,18 @@ describe('topology', () => {
     expect(second.logged(/topology refused/)).toEqual([]);
   });
 
+  it('declares classic queues with an explicit x-queue-type, and accepts an existing classic queue declared without it', async () => {
+    const queue = uniqueName('classic');
+    await broker.prepare(queue);
+    await broker.channel.assertQueue(queue, { durable: true }); // as HareMq or an older runtime declared it
+    const p = start(queue, { HARE_RETRY_DELAYS_MS: '500' });
+    await p.waitReady();
+    expect(p.logged(/topology refused/)).toEqual([]);
+    for (const name of [`${queue}.delay.500`, `${queue}.dead`]) {
+      expect(await queueInfo(name)).toMatchObject({ type: 'classic', arguments: { 'x-queue-type': 'classic' } });
+    }
+  });
+
   it('declares quorum queues, with at-least-once dead-lettering on the delay queues', async () => {
     const queue = uniqueName('quorum');
     await broker.prepare(queue);
