@@ -28,7 +28,14 @@ export class OperatorMetrics {
   readonly relists = new Counter({ name: 'hare_informer_relists_total', help: 'LISTs and watch reconnects per resource.', labelNames: ['resource'], registers: [this.registry] });
   readonly cached = new Gauge({ name: 'hare_informer_objects', help: 'Objects in the informer cache.', labelNames: ['resource'], registers: [this.registry] });
 
-  constructor(withProcessMetrics = true) {
+  /** `controller` names the controller and its work queue; their series start at 0 (as controller-runtime's), so
+   * a dashboard or alert on errors and retries has series before the first error. */
+  constructor(withProcessMetrics = true, controller = 'consumerpool') {
     if (withProcessMetrics) collectDefaultMetrics({ register: this.registry });
+    for (const result of ['success', 'error', 'requeue_after']) this.reconcileTotal.inc({ controller, result }, 0);
+    this.reconcileErrors.inc({ controller }, 0);
+    this.queueDepth.set({ name: controller }, 0);
+    this.queueAdds.inc({ name: controller }, 0);
+    this.queueRetries.inc({ name: controller }, 0);
   }
 }
