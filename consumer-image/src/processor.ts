@@ -151,6 +151,6 @@ async function run(consume: ConsumeFn, delivery: ConsumeMessage, context: Consum
         return { kind: 'reject', reason: redact(reasonText((result as RejectResult).reason, 'rejected by the handler (no reason given)')), cause: 'rejected' };
     }
   } catch (err) {
-    return { kind: 'retry', reason: redact(reasonText(err, `the handler threw ${String(err)}`)) };
+    return { kind: 'retry', reason: redact(reasonText(err, err === null ? 'the handler threw null' : 'the handler threw undefined')) };
   }
 }
