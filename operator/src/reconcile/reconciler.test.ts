@@ -106,6 +106,26 @@ describe('Reconciler: refused specs', () => {
   });
 });
 
+describe('Reconciler: recreated pools', () => {
+  it('tries a pool recreated under the same name at once, though the old one was refused at the same generation', async () => {
+    let pool = makePool({ replicas: 1 });
+    const writer = new FakeWriter();
+    writer.createError = Object.assign(new Error('HTTP 422'), { code: 422, body: JSON.stringify({ message: 'Pod "orders-x7k2p" is invalid: bad' }) });
+    const reconciler = new Reconciler({
+      pools: { get: () => pool }, podsOf: () => [], writer, events: new FakeEvents(), expectations: new Expectations(), now: () => new Date('2026-01-01T00:00:00Z'),
+    });
+    await reconciler.reconcile('shop/orders');
+    expect(writer.statuses[0]?.conditions.find((c) => c.type === 'Ready')?.reason).toBe('InvalidSpec');
+    // deleted and created again (fixed) between two reconciles: the work queue merged both events into one key
+    writer.createError = undefined;
+    pool = makePool({ replicas: 1 });
+    pool.metadata.uid = 'uid-orders-2';
+    expect(pool.metadata.generation).toBe(1);
+    expect(await reconciler.reconcile('shop/orders')).toEqual({});
+    expect(writer.created).toHaveLength(1);
+  });
+});
+
 describe('podList', () => {
   it('names one pod, several pods, and shortens long lists', async () => {
     const { podList } = await import('./apply.ts');

@@ -36,8 +36,11 @@ export const INVALID_SPEC_RETRY_MS = 5 * 60_000;
 
 export class Reconciler {
   private readonly deps: ReconcilerDeps;
-  /** Pools whose current generation the API server refused: no new attempt until the spec changes or the retry time. */
-  private readonly invalid = new Map<string, { generation: number | undefined; at: number; message: string }>();
+  /**
+   * Pools whose current generation the API server refused: no new attempt until the spec changes or the retry
+   * time. A memo belongs to one uid: a pool deleted and recreated under the same name is tried at once.
+   */
+  private readonly invalid = new Map<string, { uid: string | undefined; generation: number | undefined; at: number; message: string }>();
 
   constructor(deps: ReconcilerDeps) {
     this.deps = deps;
@@ -94,9 +97,10 @@ export class Reconciler {
   ): Promise<{ invalidSpec?: string; failure?: Error }> {
     const now = this.deps.now().getTime();
     const memo = this.invalid.get(key);
-    if (memo && memo.generation === pool.metadata.generation && now - memo.at < INVALID_SPEC_RETRY_MS) return { invalidSpec: memo.message };
+    const { uid, generation } = pool.metadata;
+    if (memo && memo.uid === uid && memo.generation === generation && now - memo.at < INVALID_SPEC_RETRY_MS) return { invalidSpec: memo.message };
     const outcome = await this.planAndApply(pool, replicas, pod, templateHash, pods);
-    if (outcome.invalidSpec !== undefined) this.invalid.set(key, { generation: pool.metadata.generation, at: now, message: outcome.invalidSpec });
+    if (outcome.invalidSpec !== undefined) this.invalid.set(key, { uid, generation, at: now, message: outcome.invalidSpec });
     else this.invalid.delete(key);
     return outcome;
   }
