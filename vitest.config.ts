@@ -43,6 +43,16 @@ export default defineConfig({
         },
       },
       {
+        // the conformance kit (hack/conformance) against the real RabbitMQ, with images built by buildah and run by runc
+        test: {
+          name: 'integration:conformance',
+          include: ['hack/conformance/**/*.itest.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test-e2e/**/*.e2e.ts'],

@@ -2,7 +2,7 @@
 // sweeping what is left in a queue, comparing the declared topology with the runtime's, clean-up.
 import { connect } from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import type { TopologyPlan } from '../../consumer-image/src/topology.ts';
+import type { TopologyPlan } from '../../consumer-image/src/topology-plan.ts';
 
 export interface Swept {
   readonly id: string;

@@ -1,8 +1,8 @@
 // The points the kit checks, each judged from what the broker and the process show (nothing inside the image).
 import type { ConsumeMessage } from 'amqplib';
-import { RETRY_HEADER } from '../../consumer-image/src/contract.ts';
+import { ORIGIN_HEADERS, RETRY_HEADER } from '../../consumer-image/src/contract.ts';
 import { deadQueueName, delayFor, delayQueueName } from '../../consumer-image/src/routing.ts';
-import { topologyPlan } from '../../consumer-image/src/topology.ts';
+import { topologyPlan } from '../../consumer-image/src/topology-plan.ts';
 import type { KitBroker, Swept } from './broker.ts';
 import { connectionNames } from './broker.ts';
 import type { Exit, Launched } from './launch.ts';
@@ -81,6 +81,8 @@ const diedIn = (m: ConsumeMessage): unknown => (m.properties.headers?.['x-death'
 export async function retries(s: Subject, tapped: readonly ConsumeMessage[], timeoutMs: number): Promise<(swept: readonly Swept[]) => Point> {
   const name = 'retries through the delay cascade';
   const { queue, retryDelaysMs } = s.pool;
+  const first = delayQueueName(queue, delayFor(0, retryDelaysMs));
+  if ((await s.broker.queue(first)) === undefined) return () => fail(name, false, `'${first}' is not declared: the image does not retry through the cascade`);
   const published = await s.broker.publish(s.pool.exchange, queue, [{ id: 'retry-1', failTimes: 2 } as { id: string }]).then(() => '', String);
   if (published !== '') return () => fail(name, false, published);
   const hops = [0, 1].map((n) => ({ from: delayQueueName(queue, delayFor(n, retryDelaysMs)), count: n + 1 }));
@@ -92,8 +94,13 @@ export async function retries(s: Subject, tapped: readonly ConsumeMessage[], tim
     if (!arrived || seen.slice(0, 2).join(', ') !== expected.join(', ')) {
       return fail(name, false, `a message failing twice should come back from ${expected.join(', then ')}; seen: ${seen.length === 0 ? 'nothing' : seen.join(', ')}`);
     }
+    const origin = back()[0]!.properties.headers ?? {};
+    const where = [String(origin[ORIGIN_HEADERS.exchange]), String(origin[ORIGIN_HEADERS.routingKey])];
+    if (where[0] !== s.pool.exchange || where[1] !== queue) {
+      return fail(name, false, `the copy should carry ${ORIGIN_HEADERS.exchange}=${s.pool.exchange}, ${ORIGIN_HEADERS.routingKey}=${queue}; it carries ${where.join(', ')}`);
+    }
     if (swept.some((m) => m.id === 'retry-1')) return fail(name, false, 'it came back twice but was not acked after succeeding');
-    return pass(name, false, `back from ${expected.join(', then ')}, then acked`);
+    return pass(name, false, `back from ${expected.join(', then ')}, with its origin headers, then acked`);
   };
 }
 
@@ -101,6 +108,7 @@ export async function retries(s: Subject, tapped: readonly ConsumeMessage[], tim
 export async function deadLetters(s: Subject, timeoutMs: number): Promise<Point> {
   const name = 'dead-letters past HARE_RETRY_LIMIT';
   const dead = deadQueueName(s.pool.queue);
+  if ((await s.broker.queue(dead)) === undefined) return fail(name, false, `'${dead}' is not declared: the image does not dead-letter`);
   const published = await s.broker.publish(s.pool.exchange, s.pool.queue, [{ id: 'dead-1', fail: true } as { id: string }]).then(() => '', String);
   if (published !== '') return fail(name, false, published);
   let found: Swept | undefined;

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds a project image with buildah from its Dockerfile against the local base images (hack/images/base.sh),
 # and optionally exports a docker-archive tarball for `ctr -n k8s.io images import`.
-# Usage: hack/images/build.sh <consumer|examples|operator> [--archive [FILE]] [--tag TAG]
-#   consumer  consumer-image/Dockerfile -> localhost/hare/consumer:<consumer-image version>
-#   examples  examples/Dockerfile       -> localhost/hare/examples:<same version> (FROM the consumer image)
-#   operator  operator/Dockerfile       -> localhost/hare/operator:<operator version>
+# Usage: hack/images/build.sh <consumer|examples|operator|go-consumer|python-consumer> [--archive [FILE]] [--tag TAG]
+#   consumer         consumer-image/Dockerfile           -> localhost/hare/consumer:<consumer-image version>
+#   examples         examples/Dockerfile                 -> localhost/hare/examples:<same version> (FROM the consumer image)
+#   operator         operator/Dockerfile                 -> localhost/hare/operator:<operator version>
+#   go-consumer      examples/consumers/go/Dockerfile     -> localhost/hare/go-consumer:<consumer-image version>
+#   python-consumer  examples/consumers/python/Dockerfile -> localhost/hare/python-consumer:<same version>
 # Default archive: $HARE_CACHE/images/archives/<name>-<tag>.tar
 source "$(dirname "$0")/lib.sh"
 require buildah
@@ -20,7 +22,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-args=()
+args=(); context="$REPO"; node_bases=true
 case "$target" in
   consumer|examples)
     version="$(package_version "$REPO/consumer-image/package.json")"
@@ -36,12 +38,22 @@ case "$target" in
   operator)
     version="$(package_version "$REPO/operator/package.json")"; dockerfile=operator/Dockerfile
     args+=(--build-arg "NODE_BUILD_IMAGE=$BASE_BUILD_IMAGE" --build-arg "NODE_RUNTIME_IMAGE=$BASE_RUNTIME_IMAGE") ;;
-  *) die "usage: hack/images/build.sh <consumer|examples|operator> [--archive [FILE]] [--tag TAG]" ;;
+  go-consumer) # the module cache outside the repository feeds the build stage; no network inside it
+    version="$(package_version "$REPO/consumer-image/package.json")"; dockerfile=examples/consumers/go/Dockerfile
+    context="$REPO/examples/consumers/go"; node_bases=false
+    (cd "$context" && go mod download)
+    args+=(--build-arg "GO_BUILD_IMAGE=$("$REPO/hack/images/go-base.sh" | tail -n 1)" --build-arg GOPROXY=off \
+      --volume "$(go env GOMODCACHE):/go/pkg/mod") ;;
+  python-consumer)
+    version="$(package_version "$REPO/consumer-image/package.json")"; dockerfile=examples/consumers/python/Dockerfile
+    context="$REPO/examples/consumers/python"; node_bases=false
+    args+=(--build-arg "PYTHON_IMAGE=$("$REPO/hack/images/python-base.sh" | tail -n 1)") ;;
+  *) die "usage: hack/images/build.sh <consumer|examples|operator|go-consumer|python-consumer> [--archive [FILE]] [--tag TAG]" ;;
 esac
 [ -f "$REPO/$dockerfile" ] || die "$dockerfile does not exist yet"
 image="localhost/hare/$target:${tag:-$version}"
 
-image_exists "$BASE_RUNTIME_IMAGE" && image_exists "$BASE_BUILD_IMAGE" || "$REPO/hack/images/base.sh"
+! $node_bases || { image_exists "$BASE_RUNTIME_IMAGE" && image_exists "$BASE_BUILD_IMAGE"; } || "$REPO/hack/images/base.sh"
 
 # This machine's npm registry and extra CA (e.g. an egress proxy) reach RUN steps; nothing of them is kept.
 registry="$(npm config get registry 2>/dev/null || true)"
@@ -51,7 +63,7 @@ if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
 fi
 
 log "building $image from $dockerfile"
-buildah bud --quiet --layers --network host "${args[@]}" -f "$REPO/$dockerfile" -t "$image" "$REPO" >/dev/null
+buildah bud --quiet --layers --network host "${args[@]}" -f "$REPO/$dockerfile" -t "$image" "$context" >/dev/null
 log "built $image ($(buildah images --format '{{.Size}}' "$image" | head -n 1))"
 
 if [ -n "$archive" ]; then

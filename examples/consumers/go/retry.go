@@ -14,6 +14,9 @@ import (
 const (
 	retryHeader         = "retry_count"      // HareMq's name: how many times the message was retried
 	deliveryCountHeader = "x-delivery-count" // quorum queues: deliveries that ended unsettled
+	acquiredCountHeader = "x-acquired-count" // RabbitMQ 4 quorum queues: acquisitions, requeues included
+	originExchange      = "x-hare-original-exchange"
+	originRoutingKey    = "x-hare-original-routing-key"
 	deadCauseHeader     = "x-hare-dead-cause"
 	deadReasonHeader    = "x-hare-dead-reason"
 )
@@ -77,12 +80,13 @@ func newRepublisher(conn *amqp.Connection) (*republisher, error) {
 	return &republisher{ch: ch, returns: ch.NotifyReturn(make(chan amqp.Return, 1))}, nil
 }
 
-// handOn publishes the copy (original properties and headers, new retry count, persistent) and waits for
-// the broker's confirm; an unroutable or nacked copy is an error, so the original is not acked.
+// handOn publishes the copy (original properties and headers, where it was first published, the new retry
+// count, persistent) and waits for the broker's confirm; an unroutable or nacked copy is an error, so the
+// original is not acked. The delivery counters count deliveries of the original, so the copy drops them.
 func (r *republisher) handOn(ctx context.Context, d amqp.Delivery, to route, reason string) error {
-	headers := amqp.Table{}
+	headers := amqp.Table{originExchange: d.Exchange, originRoutingKey: d.RoutingKey} // the first copy's origin stays
 	for k, v := range d.Headers {
-		if k != deliveryCountHeader {
+		if k != deliveryCountHeader && k != acquiredCountHeader {
 			headers[k] = v
 		}
 	}
