@@ -3,10 +3,8 @@ import type { Server } from 'node:http';
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { isPool, type Pool } from './api/pool.ts';
 import type { OperatorConfig } from './config.ts';
-import { DepthSources } from './autoscaler/index.ts';
-import { Autoscaler } from './controller/autoscaler.ts';
+import { Autoscaler, DepthSources, ScalerMetrics, systemClock } from './autoscaler/index.ts';
 import { Controller, POD_SELECTOR } from './controller/controller.ts';
-import { ScalerMetrics } from './controller/scaler-metrics.ts';
 import { PodIndex } from './controller/podindex.ts';
 import { WorkQueue } from './controller/workqueue.ts';
 import { KubeClusterWriter, type WriteHook } from './kube/cluster.ts';
@@ -59,7 +57,7 @@ export class Operator {
     if (config.autoscaler) {
       this.autoscaler = new Autoscaler({
         sources: this.sources, secrets: new SecretReader(kc), pools: poolCache, writer, events,
-        metrics: new ScalerMetrics(metrics.registry), log: log.child({ component: 'autoscaler' }), random: Math.random,
+        metrics: new ScalerMetrics(metrics.registry), log: log.child({ component: 'autoscaler' }), clock: systemClock, random: Math.random,
       });
     }
     const reconciler = new Reconciler({
@@ -79,7 +77,7 @@ export class Operator {
     const poolHandlers = {
       add: (p: Pool) => { enqueue.add(p); scale(p); },
       update: (p: Pool) => { enqueue.update(p); scale(p); },
-      delete: (p: Pool) => { enqueue.delete(p); this.autoscaler?.forget(keyOf(p.metadata.namespace, p.metadata.name)); },
+      delete: (p: Pool) => { enqueue.delete(p); this.autoscaler?.forget(p); },
     };
     const podHandlers = this.controller.podHandlers();
     const crd = { group: GROUP, version: VERSION, plural: PLURAL };

@@ -1,9 +1,13 @@
 // The autoscaler end to end at the integration tier: a real RabbitMQ, a real API server, the operator process.
 // Pods do not run here (no kubelet); the test publishes, consumes and holds messages itself.
 import { randomBytes } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from '../src/api/pool.ts';
-import { broker, brokerProxy, AMQP_URI, MANAGEMENT_URI, type Broker } from './support/broker.ts';
+import { httpStatus } from '../src/errors.ts';
+import { KubeClusterWriter } from '../src/kube/cluster.ts';
+import { FIELD_MANAGERS } from '../src/metadata.ts';
+import { broker, brokerProxy, AMQP_URI, MANAGEMENT_URI, type Broker, type BrokerProxy } from './support/broker.ts';
 import { createPool, freshNamespace, getPool, kube, waitFor, type Kube } from './support/kube.ts';
 import { startOperator, type OperatorProcess } from './support/operator-process.ts';
 import { poolManifest } from './support/pools.ts';
@@ -34,6 +38,33 @@ const replicas = async (name: string): Promise<number | undefined> => (await get
 const condition = async (name: string, type: string) => (await getPool(k, ns, name)).status?.conditions?.find((c) => c.type === type);
 const reasons = async (name: string): Promise<string[]> =>
   (await k.core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.name=${name}` })).items.map((e) => `${e.type}/${e.reason}: ${e.message}`);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const patchSpec = async (name: string, spec: object): Promise<void> => {
+  await k.kubectl('patch', 'cpool', name, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec }));
+};
+/** One of the operator's per-pool counters for one pool, all other labels summed. */
+const poolCounter = async (metric: string, name: string): Promise<number> =>
+  (await op.metrics()).split('\n').filter((l) => l.startsWith(`${metric}{namespace="${ns}",pool="${name}"`))
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+/** The held read answered (it did not time out) and its decision was dropped: the path under test ran. */
+async function expectDroppedAfterGoodRead(name: string): Promise<void> {
+  expect(await poolCounter('hare_autoscaler_read_errors_total', name)).toBe(0);
+  expect(await poolCounter('hare_autoscaler_dropped_decisions_total', name)).toBeGreaterThanOrEqual(1);
+}
+
+/** While the depth read of `queue` is held back `ms` by the proxy: runs `change`, which must finish before the read does. */
+async function duringSlowRead(proxy: BrokerProxy, queue: string, ms: number, before: () => Promise<void>, change: () => Promise<void>): Promise<void> {
+  proxy.delay(ms);
+  const held = proxy.nextHeldDeclare(queue);
+  await before();
+  await held;
+  const heldAt = Date.now();
+  await change();
+  const took = Date.now() - heldAt;
+  proxy.delay(0);
+  expect(took, 'the change must land while the read is held back, or the test proves nothing').toBeLessThan(ms - 500);
+}
 
 beforeAll(async () => {
   k = kube();
@@ -136,6 +167,70 @@ describe('autoscaler', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('keeps a pause and a kubectl scale made while a depth read is in flight', async () => {
+    const proxy = await brokerProxy();
+    try {
+      await secret('slow-stale', proxy.uri);
+      const q = await autoscaledPool('stale', { minReplicas: 1, maxReplicas: 10, messagesPerReplica: 10 }, { replicas: 1, secretName: 'slow-stale' });
+      await waitFor('first poll', async () => (await getPool(k, ns, 'stale')).status?.autoscaler !== undefined, 10_000);
+      // the held read sees 80 messages (8 replicas); meanwhile a person pauses the autoscaler and scales to 5
+      await duringSlowRead(proxy, q, 3000, () => mq.publish(q, 80), async () => {
+        await patchSpec('stale', { autoscaling: { paused: true } });
+        await k.kubectl('scale', 'cpool/stale', '-n', ns, '--replicas=5');
+      });
+      await sleep(3000 + 3000); // the held read answers, then three more ticks
+      const pool = await getPool(k, ns, 'stale');
+      expect(pool.spec.replicas).toBe(5);
+      expect(pool.spec.autoscaling?.paused).toBe(true);
+      expect((await reasons('stale')).filter((r) => r.includes('Autoscaled'))).toEqual([]);
+      await expectDroppedAfterGoodRead('stale');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('never scales a pool on its old queue when spec.queue.name changes during a depth read', async () => {
+    const proxy = await brokerProxy();
+    try {
+      await secret('slow-renamed', proxy.uri);
+      const old = await autoscaledPool('renamed', { minReplicas: 1, maxReplicas: 10, scaleDown: { stabilizationWindowSeconds: 0 } }, { replicas: 1, secretName: 'slow-renamed' });
+      // a second pool on the same broker keeps the shared connection open when the renamed pool lets go of it
+      // (as in production: one broker, many pools); its reads share the channel, so the delay stays short
+      await autoscaledPool('renamed-peer', { paused: true }, { replicas: 1, secretName: 'slow-renamed' });
+      const next = `renamed-next-${randomBytes(3).toString('hex')}`;
+      await mq.declare(next);
+      queues.push(next);
+      await mq.publish(next, 20); // the new queue asks for 2
+      for (const p of ['renamed', 'renamed-peer']) await waitFor(`first poll of ${p}`, async () => (await getPool(k, ns, p)).status?.autoscaler !== undefined, 10_000);
+      await duringSlowRead(proxy, old, 2000, () => mq.publish(old, 80), () => patchSpec('renamed', { queue: { name: next } }));
+      await waitFor('replicas 2 from the new queue', async () => (await replicas('renamed')) === 2, 15_000, 100);
+      await sleep(2000);
+      expect(await replicas('renamed')).toBe(2);
+      expect((await reasons('renamed')).filter((r) => r.includes('Autoscaled'))).toEqual([expect.stringMatching(/scaling 1 -> 2: depth 20/)]);
+      await expectDroppedAfterGoodRead('renamed');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('refuses a /scale write made on a stale resourceVersion with 409, and keeps the newer size', async () => {
+    await createPool(k, ns, poolManifest('precondition', { replicas: 1 }));
+    const stale = await getPool(k, ns, 'precondition');
+    await k.kubectl('scale', 'cpool/precondition', '-n', ns, '--replicas=5');
+    const kc = new KubeConfig();
+    kc.loadFromFile(k.kubeconfig);
+    const writer = new KubeClusterWriter(kc);
+    const refused = await writer.setReplicas(stale, 3, FIELD_MANAGERS.autoscaler).then(() => 'written', (err: unknown) => httpStatus(err));
+    expect(refused).toBe(409);
+    expect(await replicas('precondition')).toBe(5);
+    // on the current version it goes through (the operator's own status writes may move the version meanwhile)
+    await waitFor('a write on the current resourceVersion', async () => {
+      await writer.setReplicas(await getPool(k, ns, 'precondition'), 3, FIELD_MANAGERS.autoscaler);
+      return true;
+    }, 10_000, 100);
+    expect(await replicas('precondition')).toBe(3);
   });
 
   it('shares one broker connection among all pools on a broker', async () => {

@@ -1,7 +1,10 @@
-// The autoscaler's public surface for the operator loop: the pure policy, poll timing, and the depth sources.
+// The autoscaler's public surface: the loop, its metrics, the pure policy, poll timing, and the depth sources.
+export { Autoscaler, systemClock } from './loop.ts';
+export type { AutoscalerDeps, LoopClock } from './loop.ts';
+export { ScalerMetrics } from './scaler-metrics.ts';
 export { decide, initialState } from './policy.ts';
 export type { BrokerReport, Decision, DecisionKind, PolicyInput, PolicyOutput, PolicyState } from './policy.ts';
-export { backoffMs, firstPollDelayMs, jitteredIntervalMs } from './jitter.ts';
+export { backoffMs, firstPollDelayMs, jitteredIntervalMs, shortenedIntervalMs } from './jitter.ts';
 export type { Random } from './jitter.ts';
 export { DepthSources } from './depth-sources.ts';
 export type { DepthHandle, DepthSourcesOptions } from './depth-sources.ts';

@@ -1,7 +1,7 @@
 // Jitter and backoff helpers: bounds with extreme random draws, spread over many draws, capping.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffMs, firstPollDelayMs, jitteredIntervalMs } from './jitter.ts';
+import { backoffMs, firstPollDelayMs, jitteredIntervalMs, shortenedIntervalMs } from './jitter.ts';
 
 describe('jitteredIntervalMs', () => {
   it('stays within +-10% of the interval by default', () => {
@@ -19,6 +19,20 @@ describe('jitteredIntervalMs', () => {
 
   it('honours a custom spread', () => {
     expect(jitteredIntervalMs(10, () => 0, 0.5)).toBe(5000);
+  });
+});
+
+describe('shortenedIntervalMs', () => {
+  it('only shortens the interval, by at most the spread', () => {
+    expect(shortenedIntervalMs(5, () => 0)).toBe(5000);
+    expect(shortenedIntervalMs(5, () => 0.5)).toBe(4750);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3600 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (s, r) => {
+        const ms = shortenedIntervalMs(s, () => r);
+        expect(ms).toBeGreaterThanOrEqual(s * 900);
+        expect(ms).toBeLessThanOrEqual(s * 1000);
+      }),
+    );
   });
 });
 

@@ -12,6 +12,14 @@ export function jitteredIntervalMs(pollIntervalSeconds: number, random: Random, 
   return Math.round(base * (1 - spread + 2 * spread * random()));
 }
 
+/**
+ * The period of a pool's polls after the first: pollIntervalSeconds shortened by a factor drawn uniformly from
+ * (1 - spread, 1], so pools drift apart and a backlog is still seen within one interval (jitter never lengthens it).
+ */
+export function shortenedIntervalMs(pollIntervalSeconds: number, random: Random, spread = 0.1): number {
+  return Math.round(pollIntervalSeconds * 1000 * (1 - spread * random()));
+}
+
 /** The delay before a pool's first poll: uniform in [0, interval), spreading many pools over one interval. */
 export function firstPollDelayMs(pollIntervalSeconds: number, random: Random): number {
   return Math.floor(pollIntervalSeconds * 1000 * random());

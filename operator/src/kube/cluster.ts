@@ -62,10 +62,12 @@ export class KubeClusterWriter implements ClusterWriter {
   /**
    * Through the scale subresource, as kubectl scale, the HPA and KEDA do. When spec.replicas is absent the
    * API server accepts a scale patch but records no field owner, so the first value goes on the pool itself.
+   * The pool's resourceVersion is a precondition: a pool changed since it was read gets a 409, not this value.
    */
   async setReplicas(pool: Pool, replicas: number, fieldManager: string): Promise<void> {
-    const { name, namespace } = pool.metadata;
-    const target = { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body: { spec: { replicas } }, fieldManager };
+    const { name, namespace, resourceVersion } = pool.metadata;
+    const body = { metadata: resourceVersion === undefined ? {} : { resourceVersion }, spec: { replicas } };
+    const target = { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body, fieldManager };
     const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     if (pool.spec.replicas === undefined) {
       this.onWrite('patch', 'consumerpools');

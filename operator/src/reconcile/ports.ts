@@ -14,7 +14,10 @@ export interface ClusterWriter {
   applyStatus(pool: Pool, status: OperatorStatus): Promise<void>;
   /** Server-side applies the autoscaler's status fields with the autoscaler's field manager. */
   applyScalerStatus(pool: Pool, status: ScalerStatus): Promise<void>;
-  /** Sets spec.replicas (through the scale subresource once it exists) with the given field manager. */
+  /**
+   * Sets spec.replicas (through the scale subresource once it exists) with the given field manager, on the
+   * condition that the pool's resourceVersion is still the one given (else the API server answers 409).
+   */
   setReplicas(pool: Pool, replicas: number, fieldManager: string): Promise<void>;
 }
 

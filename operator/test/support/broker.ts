@@ -1,4 +1,4 @@
-// The test's own access to the real RabbitMQ (127.0.0.1:5672): queues, backlogs, held-unacked consumers, a cut-able proxy.
+// The test's own access to the real RabbitMQ (127.0.0.1:5672): queues, backlogs, held-unacked consumers, a proxy to cut or slow.
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import amqp from 'amqplib';
 
@@ -53,16 +53,53 @@ async function management<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** A TCP proxy to the broker that the test can cut (the broker becomes unreachable) and restore. */
-export async function brokerProxy(target = 5672): Promise<{ uri: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+export interface BrokerProxy {
+  uri: string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+  /** Holds back what clients send for this long from now on (order kept; 0: no delay): slow depth reads. */
+  delay(ms: number): void;
+  /** Resolves when the next queue.declare of `queue` (a depth read's passive declare) is held back by the delay. */
+  nextHeldDeclare(queue: string): Promise<void>;
+}
+
+/** The queue of a queue.declare (method frame type 1, channel > 0, class 50, method 10, ticket, then the name), if it is one. */
+function declaredQueue(chunk: Buffer): string | undefined {
+  if (chunk.length < 14 || chunk[0] !== 1 || chunk.readUInt16BE(1) === 0 || chunk.readUInt16BE(7) !== 50 || chunk.readUInt16BE(9) !== 10) return undefined;
+  return chunk.subarray(14, 14 + chunk.readUInt8(13)).toString('utf8');
+}
+
+/** A TCP proxy to the broker that the test can cut (the broker becomes unreachable), restore and slow down. */
+export async function brokerProxy(target = 5672): Promise<BrokerProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  let delayMs = 0;
+  const held: { queue: string; resolve: () => void }[] = [];
+  /** Client to broker with the delay: one FIFO per connection, so frames never overtake each other. */
+  const forward = (client: Socket, upstream: Socket): void => {
+    const pending: { at: number; chunk: Buffer }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const pump = (): void => {
+      timer = undefined;
+      while (pending[0] && pending[0].at <= Date.now()) upstream.write(pending.shift()!.chunk);
+      if (pending[0]) timer = setTimeout(pump, pending[0].at - Date.now());
+    };
+    client.on('data', (chunk: Buffer) => {
+      if (delayMs === 0 && pending.length === 0) return void upstream.write(chunk);
+      const queue = delayMs > 0 ? declaredQueue(chunk) : undefined;
+      for (const h of held.filter((x) => x.queue === queue)) { held.splice(held.indexOf(h), 1); h.resolve(); }
+      pending.push({ at: Date.now() + delayMs, chunk });
+      timer ??= setTimeout(pump, delayMs);
+    });
+  };
   const listen = (): Promise<void> => new Promise((resolve) => {
     server = createServer((client) => {
       const upstream = netConnect(target, '127.0.0.1');
       for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => s.destroy()); }
-      client.pipe(upstream).pipe(client);
+      forward(client, upstream);
+      upstream.pipe(client);
     });
     server.listen(port, '127.0.0.1', () => {
       const a = server?.address();
@@ -75,5 +112,9 @@ export async function brokerProxy(target = 5672): Promise<{ uri: string; cut(): 
     server = undefined;
   };
   await listen();
-  return { uri: `amqp://guest:guest@127.0.0.1:${port}/`, cut, restore: listen, close: cut };
+  return {
+    uri: `amqp://guest:guest@127.0.0.1:${port}/`, cut, restore: listen, close: cut,
+    delay: (ms) => { delayMs = ms; },
+    nextHeldDeclare: (queue) => new Promise((resolve) => held.push({ queue, resolve })),
+  };
 }

@@ -1,0 +1,72 @@
+// The depth handle of a pool's current broker and queue: its Secrets, acquire and release, one read.
+import type { Pool } from '../api/pool.ts';
+import { errorText } from '../log.ts';
+import type { DepthHandle } from './depth-sources.ts';
+import type { QueueRef, Reading } from './types.ts';
+
+export interface SourceDeps {
+  sources: { acquire(ref: QueueRef): DepthHandle };
+  secrets: { value(namespace: string, ref: { name: string; key: string }): Promise<string>; forget(namespace: string, name: string): void };
+}
+
+/** Where a tracked pool keeps its handle, with the broker and queue it was acquired for. */
+export interface SourceSlot {
+  source?: { config: string; handle: DepthHandle };
+}
+
+/** The broker and queue a pool's depth comes from: a change means another depth handle. */
+export function sourceConfig(pool: Pool): string {
+  return JSON.stringify([pool.spec.broker, pool.spec.queue.name]);
+}
+
+/**
+ * One depth read on the handle for the pool's current broker and queue; undefined when the pool changed while
+ * its Secrets were read. A Secret that cannot be read is a failed read (never a scale-down).
+ */
+export async function readDepth(deps: SourceDeps, t: SourceSlot, pool: Pool, fresh: () => Pool | undefined): Promise<Reading | undefined> {
+  const config = sourceConfig(pool);
+  if (t.source !== undefined && t.source.config !== config) {
+    void t.source.handle.release();
+    t.source = undefined;
+  }
+  if (t.source === undefined) {
+    let ref: QueueRef;
+    try {
+      ref = await queueRef(deps, pool);
+    } catch (err) {
+      return refused(err);
+    }
+    if (fresh() === undefined) return undefined; // acquire nothing for a broker or queue the pool no longer names
+    try {
+      t.source = { config, handle: deps.sources.acquire(ref) };
+    } catch (err) {
+      return refused(err);
+    }
+  }
+  const { handle } = t.source;
+  const reading = await handle.read();
+  if (!reading.ok && reading.kind === 'accessRefused' && t.source?.handle === handle) {
+    void handle.release(); // credentials may have been rotated: read the Secrets again next time
+    t.source = undefined;
+    forgetSecrets(deps, pool);
+  }
+  return reading;
+}
+
+async function queueRef(deps: SourceDeps, pool: Pool): Promise<QueueRef> {
+  const { broker, queue } = pool.spec;
+  const ns = pool.metadata.namespace;
+  const uri = await deps.secrets.value(ns, broker.uriSecretRef);
+  const managementUri = broker.managementUriSecretRef ? await deps.secrets.value(ns, broker.managementUriSecretRef) : undefined;
+  return { uri, managementUri, queue: queue.name };
+}
+
+function forgetSecrets(deps: SourceDeps, pool: Pool): void {
+  const { broker } = pool.spec;
+  deps.secrets.forget(pool.metadata.namespace, broker.uriSecretRef.name);
+  if (broker.managementUriSecretRef) deps.secrets.forget(pool.metadata.namespace, broker.managementUriSecretRef.name);
+}
+
+function refused(err: unknown): Reading {
+  return { ok: false, kind: 'accessRefused', error: errorText(err), latencyMs: 0 };
+}
