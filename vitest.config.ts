@@ -25,7 +25,7 @@ export default defineConfig({
         test: {
           name: 'integration:operator',
           include: ['operator/test/**/*.itest.ts'],
-          exclude: [...configDefaults.exclude, 'operator/test/autoscaler/**'],
+          exclude: [...configDefaults.exclude, 'operator/test/autoscaler/**', 'operator/test/topology/**'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
           fileParallelism: false,
@@ -33,10 +33,11 @@ export default defineConfig({
         },
       },
       {
-        // the autoscaler's depth sources against the real RabbitMQ (AMQP 5672, management API 15672); no control plane
+        // the operator's broker side against the real RabbitMQ (AMQP 5672, management API 15672): the autoscaler's
+        // depth sources and the topology declarations; no control plane
         test: {
           name: 'integration:autoscaler',
-          include: ['operator/test/autoscaler/**/*.itest.ts'],
+          include: ['operator/test/autoscaler/**/*.itest.ts', 'operator/test/topology/**/*.itest.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { brokerSecret } from './cluster/index.ts';
 import { selectProvider, type E2ECluster } from './cluster/provider.ts';
@@ -16,6 +17,13 @@ let cluster: E2ECluster;
 let t: Tools;
 let load: Load;
 const pool = (name = 'orders'): Promise<PoolState> => poolState(t, NS, name);
+
+/** examples/pool.yaml as an object, renamed: the base of the suite's other pools. */
+function examplePool(name: string): { metadata: { name: string }; spec: Record<string, unknown> } {
+  const pool = yaml.load(readFileSync(join(REPO, 'examples/pool.yaml'), 'utf8')) as { metadata: { name: string }; spec: Record<string, unknown> };
+  pool.metadata.name = name;
+  return pool;
+}
 
 function dumpOnFailure(): void {
   onTestFailed(async () => {
@@ -64,6 +72,29 @@ describe('hare-operator end to end', () => {
     await load.publish(20, 0);
     await waitFor('21 records', () => load.tally().recorded === 21, 60_000);
     expect(load.tally()).toMatchObject({ duplicates: [], redelivered: 0, missing: [] });
+  });
+
+  it('declares the topology of a pool at zero replicas before any pod; a backlog published at once scales it from zero, each message once', async () => {
+    dumpOnFailure();
+    const fresh = new Load(cluster.hostBrokerUri, 'fresh');
+    await fresh.open(); // removes what an earlier run left: the queue does not exist
+    try {
+      const manifest = examplePool('fresh');
+      manifest.spec.replicas = 0;
+      manifest.spec.queue = { name: 'fresh', prefetch: 10 };
+      manifest.spec.autoscaling = { enabled: true, minReplicas: 0, maxReplicas: 3, messagesPerReplica: 50, scaleDown: { stabilizationWindowSeconds: 10 } };
+      await t.kubectlStdin(JSON.stringify(manifest), 'apply', '-n', NS, '-f', '-');
+      const topology = (): Promise<string> => t.kubectl('get', 'cpool', '-n', NS, 'fresh', '-o', 'jsonpath={.status.conditions[?(@.type=="TopologyReady")].status}');
+      await waitFor('TopologyReady=True', async () => (await topology()) === 'True', 60_000);
+      expect((await pool('fresh')).liveReplicas).toBe(0);
+      await fresh.publish(100, 50); // checks the queue exists first: nothing is published unroutable
+      await waitFor('100 records', () => fresh.tally().recorded >= 100, 240_000, 1000);
+      expect(fresh.tally()).toMatchObject({ published: 100, recorded: 100, duplicates: [], missing: [] });
+      expect((await pool('fresh')).lastScaledBy).toBe('hare-autoscaler');
+      await t.kubectl('delete', '-n', NS, 'cpool/fresh', '--wait=true', '--timeout=180s');
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('scales up on a backlog through the autoscaler, and the new pods become Ready', async () => {
@@ -146,8 +177,7 @@ describe('hare-operator end to end', () => {
 
   it('control run: without a drain (grace period 1 s) pods die mid-message and the broker redelivers', async () => {
     dumpOnFailure();
-    const control = JSON.parse(JSON.stringify((await import('js-yaml')).load(readFileSync(join(REPO, 'examples/pool.yaml'), 'utf8')))) as { metadata: { name: string }; spec: Record<string, unknown> };
-    control.metadata.name = 'control';
+    const control = examplePool('control');
     const ctl = new Load(cluster.hostBrokerUri, 'control');
     await ctl.open();
     try {

@@ -20,6 +20,8 @@ export const ENV = {
   /** Comma-separated milliseconds, e.g. "1000,5000,30000". */
   retryDelaysMs: 'HARE_RETRY_DELAYS_MS',
   drainTimeoutSeconds: 'HARE_DRAIN_TIMEOUT_SECONDS',
+  /** spec.queue.handlerTimeoutSeconds; optional (unset or 0: handlers run as long as they take). */
+  handlerTimeoutSeconds: 'HARE_HANDLER_TIMEOUT_SECONDS',
   /** Downward API metadata.name; also the AMQP connection name. */
   podName: 'HARE_POD_NAME',
   /** Downward API metadata.namespace. */

@@ -2,6 +2,9 @@
 import type { Options } from 'amqplib';
 import type { MessageProperties } from './api.ts';
 import { ACQUIRED_COUNT_HEADER, DELIVERY_COUNT_HEADER, ORIGIN_HEADERS, RETRY_HEADER } from './contract.ts';
+import { deadQueueName, delayQueueName } from './topology-plan.ts';
+
+export { deadQueueName, delayQueueDelays, delayQueueName } from './topology-plan.ts';
 
 /** What the handler's run amounted to. */
 export type Outcome =
@@ -32,8 +35,6 @@ const MAX_REASON_LENGTH = 1000;
 /** Trimmed copies keep only headers up to this size (amqplib encodes at most 64 KiB of headers). */
 const MAX_KEPT_HEADER_BYTES = 4096;
 
-export const delayQueueName = (queue: string, delayMs: number): string => `${queue}.delay.${delayMs}`;
-export const deadQueueName = (queue: string): string => `${queue}.dead`;
 
 /** The delay before retry number retryCount+1: HareMq's cascade, the last value repeating. */
 export function delayFor(retryCount: number, delaysMs: readonly number[]): number {
@@ -42,10 +43,6 @@ export function delayFor(retryCount: number, delaysMs: readonly number[]): numbe
   return delaysMs[Math.min(Math.max(retryCount, 0), last)]!;
 }
 
-/** The distinct delays, one delay queue each. */
-export function delayQueueDelays(delaysMs: readonly number[]): number[] {
-  return [...new Set(delaysMs)].sort((a, b) => a - b);
-}
 
 /** Routes an outcome: a message delivered retryLimit+1 times and failing again goes to the dead queue. */
 export function routeFor(outcome: Outcome, retryCount: number, policy: RetryPolicy): Route {

@@ -4,6 +4,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import type { ConsumeContext } from './api.ts';
 import type { RuntimeConfig } from './config.ts';
 import type { InFlight } from './inflight.ts';
+import { consumerArguments } from './consumer-timeout.ts';
 import { Intake } from './intake.ts';
 import type { Logger } from './logger.ts';
 import type { Processor, Republisher } from './processor.ts';
@@ -18,7 +19,8 @@ export interface SessionDeps {
   readonly logger: Logger;
   /** A processor whose unroutable republishes call back (to re-declare the topology). */
   readonly makeProcessor: (onUnroutable: () => void) => Processor;
-  readonly makeContext: (publisher: Republisher) => ConsumeContext;
+  /** The context of this session's handlers; `signal` aborts when the session is lost (orphaned handlers). */
+  readonly makeContext: (publisher: Republisher, signal: AbortSignal) => ConsumeContext;
 }
 
 export interface Session {
@@ -42,18 +44,25 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
   });
   let markLost: (reason: Error) => void = () => undefined;
   const lost = new Promise<Error>((resolve) => (markLost = resolve));
+  // handlers still running when the session is lost are orphans: aborted, no longer in flight, redelivered
+  const orphaned = new AbortController();
+  const inflight = deps.inflight.group();
+  void lost.then((reason) => {
+    orphaned.abort(reason);
+    inflight.detach();
+  });
   let connectionError: Error | undefined;
   connection.on('error', (err: Error) => (connectionError = err)); // emitted before close, with the broker's reason
   connection.on('close', (err?: Error) => markLost(err ?? connectionError ?? new Error('connection closed by the broker')));
   connection.on('blocked', (reason: string) => logger.warn({ reason }, 'broker blocked the connection (resource alarm)'));
   connection.on('unblocked', () => logger.info('broker unblocked the connection'));
   try {
-    await declareTopology(connection, deps.plan);
+    await declareTopology(connection, deps.plan, config.declare);
     const retryPublisher = new ConfirmPublisher(connection);
     const modulePublisher = new ConfirmPublisher(connection);
     const redeclare = throttledRedeclare(connection, deps);
     const processor = deps.makeProcessor(redeclare);
-    const context = deps.makeContext(modulePublisher);
+    const context = deps.makeContext(modulePublisher, orphaned.signal);
     const channel = await connection.createChannel();
     let channelError: Error | undefined;
     channel.on('error', (err: Error) => (channelError = err)); // e.g. 406 from a consumer timeout
@@ -62,9 +71,9 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
     const intake = new Intake(channel, {
       queue: config.queue,
       prefetch: config.prefetch,
-      consume: {},
+      consume: { arguments: consumerArguments(connection.connection.serverProperties.version, config.handlerTimeoutMs) },
       handle: (delivery) => processor(delivery, channel, retryPublisher, context),
-      track: (work) => deps.inflight.track(work),
+      track: (work) => inflight.track(work),
       onCancelled: () => markLost(new Error(`the broker cancelled the consumer (queue '${config.queue}' deleted?)`)),
     });
     await intake.start();
@@ -93,6 +102,6 @@ function throttledRedeclare(connection: ChannelModel, deps: SessionDeps): () => 
     if (now - last < REDECLARE_MIN_INTERVAL_MS) return;
     last = now;
     deps.logger.warn('a republish was unroutable; declaring the topology again');
-    declareTopology(connection, deps.plan).catch((err: unknown) => deps.logger.error({ err }, 're-declaring the topology failed'));
+    declareTopology(connection, deps.plan, deps.config.declare).catch((err: unknown) => deps.logger.error({ err }, 're-declaring the topology failed'));
   };
 }

@@ -1,6 +1,12 @@
 // HareMq-compatible topology as a pure plan of exchanges, queues and bindings: the operator declares it for a pool,
 // and the runtime declares it again as a check. Shared by both, so the two can never disagree on an argument.
-import { deadQueueName, delayQueueDelays, delayQueueName } from './routing.ts';
+export const delayQueueName = (queue: string, delayMs: number): string => `${queue}.delay.${delayMs}`;
+export const deadQueueName = (queue: string): string => `${queue}.dead`;
+
+/** The distinct delays, one delay queue each. */
+export function delayQueueDelays(delaysMs: readonly number[]): number[] {
+  return [...new Set(delaysMs)].sort((a, b) => a - b);
+}
 
 export interface TopologyInput {
   readonly queue: string;

@@ -24,8 +24,17 @@ export class TopologyError extends Error {
   }
 }
 
-/** Declares the plan on a channel of its own (a refusal closes that channel, not the caller's). */
-export async function declareTopology(connection: ChannelModel, plan: TopologyPlan): Promise<void> {
+/**
+ * Declares the plan on a channel of its own (a refusal closes that channel, not the caller's). With mode none the
+ * topology is managed elsewhere: only check that its queues exist, whatever their arguments.
+ */
+export async function declareTopology(connection: ChannelModel, plan: TopologyPlan, mode: 'operator' | 'none' = 'operator'): Promise<void> {
+  if (mode === 'none') {
+    const missing = await missingQueues(connection, plan.queues.map((q) => q.name));
+    if (missing.length === 0) return;
+    const object = missing.map((q) => `queue '${q}'`).join(', ');
+    throw new TopologyError(`${object} not found; with spec.queue.declare none they must be declared elsewhere`, { object, argument: undefined, current: undefined, declared: undefined, code: 404 }, undefined);
+  }
   const channel = await connection.createChannel();
   channel.on('error', () => undefined); // surfaced as the failing call's rejection
   let object = '';
@@ -43,6 +52,23 @@ export async function declareTopology(connection: ChannelModel, plan: TopologyPl
     throw toTopologyError(err, object);
   }
   await channel.close();
+}
+
+/** The names among `names` that the broker has no queue for (passive declares, each on a channel of its own). */
+export async function missingQueues(connection: ChannelModel, names: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const name of names) {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined); // a missing queue closes the channel; the rejection reports it
+    try {
+      await channel.checkQueue(name);
+      await channel.close();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 404) throw err;
+      missing.push(name);
+    }
+  }
+  return missing;
 }
 
 async function bind(channel: Channel, plan: TopologyPlan, at: (object: string) => void): Promise<void> {

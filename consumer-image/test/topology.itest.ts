@@ -102,4 +102,19 @@ describe('topology', () => {
     await waitFor(async () => (await p.get('/readyz')).status === 200, 10_000, () => 'readyz 200');
     expect(await queueInfo(`${queue}.dead`)).toMatchObject({ arguments: {} });
   });
+  it('with HARE_DECLARE=none declares nothing: not ready while the queues are missing, then consumes from queues declared elsewhere', async () => {
+    const queue = uniqueName('none');
+    const records = await broker.prepare(queue);
+    const p = start(queue, { HARE_DECLARE: 'none', HARE_RETRY_DELAYS_MS: '500' });
+    const refused = await p.waitForLog(/topology refused/);
+    expect(refused.msg).toContain(`queue '${queue}', queue '${queue}.delay.500', queue '${queue}.dead' not found; with spec.queue.declare none`);
+    expect((await p.get('/readyz')).status).toBe(503);
+    // another tool's topology, with arguments the runtime would not choose
+    for (const name of [queue, `${queue}.delay.500`, `${queue}.dead`]) await broker.channel.assertQueue(name, { durable: true, arguments: { 'x-max-length': 10_000 } });
+    await p.waitReady(60_000);
+    await broker.publish(queue, { id: 'elsewhere' });
+    await records.waitForCount(1);
+    expect(await queueInfo(queue)).toMatchObject({ arguments: { 'x-max-length': 10_000 } });
+    expect(await mgmt(`/exchanges/%2F/${encodeURIComponent(queue)}`)).toBeUndefined();
+  });
 });

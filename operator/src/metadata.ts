@@ -30,6 +30,7 @@ export const CONTAINER_NAME = 'consumer';
 export const FIELD_MANAGERS = {
   operator: 'hare-operator',
   autoscaler: 'hare-autoscaler',
+  topology: 'hare-topology',
 } as const;
 
 /** Identity used in Events. */
@@ -40,6 +41,7 @@ export const CONDITION_TYPES = {
   progressing: 'Progressing',
   brokerReachable: 'BrokerReachable',
   autoscalingActive: 'AutoscalingActive',
+  topologyReady: 'TopologyReady',
   // kstatus (Flux, kpt, Helm 4's --wait): present only while True ("abnormal-true")
   reconciling: 'Reconciling',
   stalled: 'Stalled',
@@ -77,6 +79,14 @@ export const REASONS = {
   autoscalingPaused: 'Paused',
   autoscalingActive: 'Active',
   fallback: 'Fallback',
+  // topology (TopologyReady and its Events)
+  topologyDeclared: 'TopologyDeclared',
+  topologyFound: 'TopologyFound',
+  topologyConflict: 'TopologyConflict',
+  queueMissing: 'QueueMissing',
+  topologyRefused: 'TopologyRefused',
+  brokerUnavailable: 'BrokerUnavailable',
+  queuesKept: 'QueuesKept',
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS];
 

@@ -30,9 +30,14 @@ export interface ConsumerPoolStatus {
   selector?: string;
   /** Queue depth at the last autoscaler poll. */
   queue?: QueueStatus;
+  /** What the operator last declared on the broker (condition TopologyReady says whether it is in place). */
+  topology?: {
+    /** Delay queues the operator declared and has not removed (a removed delay is deleted once empty). */
+    delayQueues?: string[];
+  };
   /** The autoscaler's last decision. */
   autoscaler?: AutoscalerStatus;
-  /** Ready, Progressing, BrokerReachable and AutoscalingActive. */
+  /** Ready, Progressing, BrokerReachable, AutoscalingActive and TopologyReady (with Reconciling and Stalled for kstatus). */
   conditions?: Condition[];
 }
 
@@ -195,6 +200,8 @@ export interface ScaleUpRules {
 }
 
 export interface QueueSpec {
+  /** Who declares the topology (exchange, queue, <queue>.delay.<ms> queues, <queue>.dead, bindings). operator: the operator declares it when the pool is created or its queue settings change, before any pod exists, and pods declare it again as a check. none: it is managed elsewhere (for example by RabbitMQ's messaging-topology-operator); the operator and the pods only check that the queues exist and use whatever arguments they have. */
+  declare: "operator" | "none";
   /** Queue name. The runtime also declares <name>.delay.<ms> per retry step and <name>.dead. */
   name: string;
   /** Optional topic exchange the queue is bound to (declared durable if missing). */
@@ -203,7 +210,7 @@ export interface QueueSpec {
   routingKey?: string;
   /** Messages a consumer may hold unacknowledged; also its concurrency. */
   prefetch: number;
-  /** Queue type used when the runtime declares the queue. */
+  /** Queue type used when the topology is declared. Cannot change for the same queue name. */
   type: "classic" | "quorum";
   /** Retry cascade. A failed message is republished (with publisher confirms) to the delay queue for its attempt, then acknowledged; after limit retries it goes to <queue>.dead. */
   retry: RetrySpec;

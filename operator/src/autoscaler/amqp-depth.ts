@@ -51,6 +51,11 @@ export class AmqpDepthClient {
     return this.#privateRead(queue);
   }
 
+  /** The shared connection, opened if due, for the operator's other short uses (declaring a pool's topology). */
+  connection(): Promise<ChannelModel> {
+    return this.#broker.get();
+  }
+
   async close(): Promise<void> {
     this.#channel = undefined;
     await this.#broker.close();

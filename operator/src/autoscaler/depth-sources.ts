@@ -1,5 +1,6 @@
 // The registry of depth sources: one AMQP connection per broker URI and one management client per API URL,
 // shared by every pool that uses them, reference-counted and closed when the last pool lets go.
+import type { ChannelModel } from 'amqplib';
 import { AmqpDepthClient } from './amqp-depth.ts';
 import type { BackoffOptions, Random } from './jitter.ts';
 import { ManagementClient } from './management-api.ts';
@@ -85,6 +86,16 @@ export class DepthSources {
         await Promise.all([this.#unlease(this.#amqp, ref.uri), mgmtUri === undefined ? undefined : this.#unlease(this.#http, mgmtUri)]);
       },
     };
+  }
+
+  /** Runs `use` on the shared AMQP connection of a broker URI; a connection no pool leases is closed after. */
+  async withConnection<T>(uri: string, use: (conn: ChannelModel) => Promise<T>): Promise<T> {
+    const client = this.#lease(this.#amqp, uri, () => new AmqpDepthClient(uri, this.#o));
+    try {
+      return await use(await client.connection());
+    } finally {
+      await this.#unlease(this.#amqp, uri);
+    }
   }
 
   /** Closes every connection; handles acquired before fail their reads afterwards. */

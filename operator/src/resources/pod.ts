@@ -101,6 +101,7 @@ function contractEnv(pool: Pool): V1EnvVar[] {
     [ENV.routingKey, q.routingKey ?? q.name],
     [ENV.prefetch, String(q.prefetch)],
     [ENV.queueType, q.type],
+    [ENV.declare, q.declare],
     [ENV.retryLimit, String(q.retry.limit)],
     [ENV.retryDelaysMs, q.retry.delaysMs.join(',')],
     [ENV.drainTimeoutSeconds, String(spec.drain.timeoutSeconds)],

@@ -24,7 +24,7 @@ export function makePool(spec: DeepPartial<Pool['spec']> = {}, name = 'orders'):
       image: 'registry.example/shop/consumers:1.4.2',
       replicas: 2,
       broker: { uriSecretRef: { name: 'rabbitmq', key: 'uri' } },
-      queue: { name: 'orders', prefetch: 10, type: 'classic', retry: { limit: 15, delaysMs: [1000, 5000, 30000] } },
+      queue: { name: 'orders', declare: 'operator', prefetch: 10, type: 'classic', retry: { limit: 15, delaysMs: [1000, 5000, 30000] } },
       drain: { timeoutSeconds: 30 },
       ...(spec.autoscaling ? { autoscaling: AUTOSCALING_DEFAULTS } : {}),
     },
