@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the local cluster needs, only those missing: `control-plane` (openssl) or `node` (+ runtime, CNI, tools).
+# Installs the Debian packages the local cluster needs, only those missing: `control-plane` (openssl, and prometheus for
+# the monitoring kit's promtool checks and the e2e Prometheus) or `node` (+ runtime, CNI, tools).
 # Usage: hack/cluster-deps.sh [control-plane|node]   (default node). Needs root and Debian's apt when something is missing.
 set -euo pipefail
 
 want="${1:-node}"
 # command (or file) -> Debian package
-declare -A NEED=([openssl]=openssl [ip]=iproute2)
+declare -A NEED=([openssl]=openssl [ip]=iproute2 [promtool]=prometheus [prometheus]=prometheus)
 if [ "$want" = node ]; then
   NEED+=([containerd]=containerd [ctr]=containerd [containerd-shim-runc-v2]=containerd [runc]=runc
     [/usr/lib/cni/bridge]=containernetworking-plugins [/usr/lib/cni/host-local]=containernetworking-plugins
@@ -29,5 +30,13 @@ fi
 echo "[cluster-deps] installing: $pkgs" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
+# prometheus without its recommends (node-exporter, a service of its own); the tests start their own Prometheus, so the
+# packaged service must not run or listen
+rest="${pkgs//prometheus /}"
 # shellcheck disable=SC2086
-apt-get install -y -qq $pkgs >&2
+[ -z "${rest// /}" ] || apt-get install -y -qq $rest >&2
+if [ "$rest" != "$pkgs" ]; then
+  apt-get install -y -qq --no-install-recommends prometheus >&2
+  systemctl disable --now prometheus >/dev/null 2>&1 || systemctl disable prometheus >/dev/null 2>&1 || true
+  service prometheus stop >/dev/null 2>&1 || true
+fi

@@ -65,7 +65,8 @@ fi
 echo "$KUBECONFIG" > "$DEMO/kubeconfig"
 
 step "operator (helm upgrade --install hare-operator charts/hare-operator -n hare-system)"
-"$HELM" upgrade --install hare-operator charts/hare-operator -n hare-system --create-namespace --wait --timeout 5m \
+# --take-ownership: the chart manages its CRD; this adopts one applied by hand or by an earlier chart (0.1.0 used crds/)
+"$HELM" upgrade --install hare-operator charts/hare-operator -n hare-system --create-namespace --take-ownership --wait --timeout 5m \
   --set image.repository="${operator_image%:*}" --set image.tag="${operator_image##*:}"
 
 step "pool examples/pool.yaml in namespace $NS"
