@@ -55,7 +55,8 @@ afterAll(async () => {
 describe('hare-operator end to end', () => {
   it('installs the operator with helm: two replicas, one leader', async () => {
     dumpOnFailure();
-    await t.helm('install', 'hare-operator', join(REPO, 'charts/hare-operator'), '-n', OPERATOR_NS, '--create-namespace', '--wait', '--timeout', '5m');
+    // --take-ownership adopts a CRD applied outside Helm (the integration tier applies crds/ on a shared control plane)
+    await t.helm('install', 'hare-operator', join(REPO, 'charts/hare-operator'), '-n', OPERATOR_NS, '--create-namespace', '--take-ownership', '--wait', '--timeout', '5m');
     const ready = await t.kubectl('get', 'deploy', '-n', OPERATOR_NS, 'hare-operator', '-o', 'jsonpath={.status.readyReplicas}');
     expect(ready).toBe('2');
     const holder = await waitFor('a leader', async () => (await t.kubectl('get', 'lease', '-n', OPERATOR_NS, 'hare-operator-leader', '-o', 'jsonpath={.spec.holderIdentity}')) || undefined, 60_000);
