@@ -170,6 +170,21 @@ describe('Reflector backoff and contact', () => {
     reflector.stop();
   });
 
+  it('counts an open watch as contact however quiet it is, and a refused one not', async () => {
+    const { clock, watch, reflector } = setup();
+    await reflector.start();
+    await flush();
+    clock.t += 60_000; // the first watch stays open without an event
+    expect(reflector.inContact(10_000)).toBe(true);
+    watch.onStart = (c) => c.end(status(401));
+    watch.calls[0]!.end(); // the server ends it at its timeout: contact at t = 60 s
+    await sleeps(clock, 1);
+    expect(reflector.inContact(10_000)).toBe(true);
+    clock.t += 10_000;
+    expect(reflector.inContact(10_000)).toBe(false);
+    reflector.stop();
+  });
+
   it('stop() ends a backoff, and aborts a watch whose abort handle comes after the stop', async () => {
     const { clock, watch, reflector } = setup();
     watch.script.push((c) => c.end(status(503)));

@@ -61,6 +61,8 @@ export class Reflector<T extends KubernetesObject> {
   private readonly random: () => number;
   private readonly backoff: ListWatchBackoff;
   private contactAt: number;
+  /** A watch is open: the server answered 200 and has not ended it (client-node aborts after 30 s of silence). */
+  private watching = false;
   /** True once the first LIST has filled the store. */
   synced = false;
 
@@ -86,9 +88,9 @@ export class Reflector<T extends KubernetesObject> {
     return this.cache.size;
   }
 
-  /** False once neither a list nor a watch has reached the API server for `limitMs` (since start, if never). */
+  /** False once no list or watch has had an answer from the API server for `limitMs` (since start, if never). */
   inContact(limitMs: number): boolean {
-    return this.clock.now() - this.contactAt < limitMs;
+    return this.watching || this.clock.now() - this.contactAt < limitMs;
   }
 
   /** Resolves after the first successful LIST (or on stop()); keeps watching in the background until stop(). */
@@ -189,10 +191,16 @@ export class Reflector<T extends KubernetesObject> {
         this.backoff.healthy(startedAt);
         this.apply(type, obj as T);
       },
-      onAbort: (abort) => {
+      onResponse: (abort, open) => {
         this.abort = abort;
         if (this.stopped) abort.abort(); // stop() came before client-node handed out the handle
+        if (!open) return;
+        this.watching = true;
+        this.touch();
+        this.backoff.healthy(startedAt);
       },
+    }).finally(() => {
+      this.watching = false;
     });
   }
 

@@ -11,8 +11,8 @@ export interface WatchRequest {
   query: Record<string, string | number | boolean | undefined>;
   /** ADDED, MODIFIED, DELETED or BOOKMARK with its object; ERROR events end the watch instead. */
   onEvent(type: string, obj: unknown): void;
-  /** The request's abort handle, once client-node hands it out. */
-  onAbort(abort: AbortController): void;
+  /** The request's abort handle, once client-node hands it out; `open`: the server answered 200 and streams. */
+  onResponse(abort: AbortController, open: boolean): void;
 }
 
 export interface WatchEnd {
@@ -27,6 +27,7 @@ export interface WatchEnd {
 export function watchOnce(client: WatchClient, req: WatchRequest): Promise<WatchEnd> {
   return new Promise((resolve) => {
     let events = 0;
+    let ended = false;
     let failure: Error | undefined;
     const onEvent = (type: string, obj: unknown): void => {
       if (type === 'ERROR') {
@@ -38,9 +39,11 @@ export function watchOnce(client: WatchClient, req: WatchRequest): Promise<Watch
       req.onEvent(type, obj);
     };
     const done = (err: unknown): void => {
+      ended = true;
       const cause = err ?? failure;
       resolve({ err: cause ?? undefined, expired: httpStatus(cause) === 410, events });
     };
-    client.watch(req.path, req.query, onEvent, done).then((abort) => req.onAbort(abort), (err: unknown) => done(err ?? new Error('watch request failed')));
+    // client-node resolves once the response headers are in, or after calling done() for a failed request
+    client.watch(req.path, req.query, onEvent, done).then((abort) => req.onResponse(abort, !ended), (err: unknown) => done(err ?? new Error('watch request failed')));
   });
 }
