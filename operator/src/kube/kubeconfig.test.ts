@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { loadKubeConfig } from './kubeconfig.ts';
+import { loadKubeConfig, ownConnections } from './kubeconfig.ts';
 
 const CA = 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJ-not-a-real-cert'; // only passed to the TLS options, never used
 function kubeconfigFile(): string {
@@ -32,6 +32,24 @@ describe('loadKubeConfig', () => {
     await kc.applySecurityAuthentication(b);
     expect(a.getDispatcher()).toBeDefined();
     expect(b.getDispatcher()).toBe(a.getDispatcher());
+    expect(b.getHeaders().Authorization).toBe('Bearer t');
+  });
+
+  it('gives concurrent first requests one dispatcher too (a burst at start-up must not open a pool per request)', async () => {
+    const kc = loadKubeConfig({ file: kubeconfigFile(), inCluster: false });
+    const burst = Array.from({ length: 8 }, () => new RequestContext('https://127.0.0.1:6443/api', 'GET'));
+    await Promise.all(burst.map((c) => kc.applySecurityAuthentication(c)));
+    expect(new Set(burst.map((c) => c.getDispatcher())).size).toBe(1);
+  });
+
+  it('gives lease traffic a dispatcher of its own, with the same credentials', async () => {
+    const kc = loadKubeConfig({ file: kubeconfigFile(), inCluster: false });
+    const lease = ownConnections(kc);
+    const [a, b] = [new RequestContext('https://127.0.0.1:6443/api', 'GET'), new RequestContext('https://127.0.0.1:6443/api', 'GET')];
+    await kc.applySecurityAuthentication(a);
+    await lease.applySecurityAuthentication(b);
+    expect(b.getDispatcher()).toBeDefined();
+    expect(b.getDispatcher()).not.toBe(a.getDispatcher());
     expect(b.getHeaders().Authorization).toBe('Bearer t');
   });
 
