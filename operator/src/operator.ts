@@ -9,9 +9,12 @@ import { PodIndex } from './controller/podindex.ts';
 import { WorkQueue } from './controller/workqueue.ts';
 import { KubeClusterWriter, type WriteHook } from './kube/cluster.ts';
 import { KubeEventRecorder } from './kube/events.ts';
+import { ownConnections } from './kube/kubeconfig.ts';
 import { LeaderElector } from './kube/leader.ts';
+import { KubeLeaseClient } from './kube/lease-client.ts';
 import { SecretReader } from './kube/secrets.ts';
 import { Reflector, type Page } from './kube/reflector.ts';
+import { TransientError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { GROUP, keyOf, PLURAL, VERSION } from './metadata.ts';
 import { OperatorMetrics } from './metrics.ts';
@@ -50,7 +53,11 @@ export class Operator {
       onRetry: () => metrics.queueRetries.inc({ name: 'consumerpool' }),
       onGet: (ms) => metrics.queueWait.observe({ name: 'consumerpool' }, ms / 1000),
     });
-    const counted: WriteHook = (verb, resource) => metrics.apiWrites.inc({ verb, resource });
+    // the write gate: with leader election, nothing is written unless this replica holds the lease right now
+    const counted: WriteHook = (verb, resource) => {
+      if (this.elector && !this.elector.mayWrite()) throw new TransientError(`${verb} ${resource}: not the leader`);
+      metrics.apiWrites.inc({ verb, resource });
+    };
     const writer = new KubeClusterWriter(kc, counted);
     const events = new KubeEventRecorder(kc, log.child({ component: 'events' }), config.identity, counted);
     const poolCache = { get: (namespace: string, name: string): Pool | undefined => this.pools.get(keyOf(namespace, name)) };
@@ -105,8 +112,9 @@ export class Operator {
       onRelist: () => metrics.relists.inc({ resource: 'pods' }),
     });
     if (config.leaderElect) {
-      this.elector = new LeaderElector(kc, config.lease, config.identity, log.child({ component: 'leader' }), {
-        leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs,
+      this.elector = new LeaderElector({
+        client: new KubeLeaseClient(ownConnections(kc), config.lease), identity: config.identity, log: log.child({ component: 'leader' }),
+        timing: { leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs },
       });
     }
     this.onFatal = onFatal;

@@ -9,7 +9,10 @@ import type { ClusterWriter } from '../reconcile/ports.ts';
 import type { ScalerStatus } from '../status/autoscaler-status.ts';
 import type { OperatorStatus } from '../status/status.ts';
 
-/** Called once per write, for the hare_api_writes_total metric. */
+/**
+ * Called right before every write is issued: it counts it (hare_api_writes_total), or throws to refuse it
+ * (the leader's write gate; nothing is sent).
+ */
 export type WriteHook = (verb: 'create' | 'delete' | 'patch', resource: string) => void;
 
 export class KubeClusterWriter implements ClusterWriter {
@@ -23,8 +26,8 @@ export class KubeClusterWriter implements ClusterWriter {
     this.onWrite = onWrite;
   }
 
-  createPod(pod: V1Pod): Promise<V1Pod> {
-    this.onWrite('create', 'pods');
+  async createPod(pod: V1Pod): Promise<V1Pod> {
+    this.onWrite('create', 'pods'); // a refusal rejects this promise, not the caller's loop
     return this.core.createNamespacedPod({ namespace: pod.metadata?.namespace ?? '', body: pod, fieldManager: FIELD_MANAGERS.operator });
   }
 
