@@ -1,8 +1,16 @@
-// Leader election on a real Lease: one writer at a time, fast hand-over on SIGTERM, within the lease on SIGKILL.
+// Leader election on a real Lease: one writer at a time, fast hand-over on SIGTERM, within the lease on SIGKILL, and
+// no write by a leader whose API server hangs once a standby has taken over.
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKubeConfig, ownConnections } from '../src/kube/kubeconfig.ts';
+import { KubeLeaseClient } from '../src/kube/lease-client.ts';
+import { AMQP_URI, broker, type Broker } from './support/broker.ts';
 import { createPool, freshNamespace, kube, poolPods, waitFor, type Kube } from './support/kube.ts';
+import { MetricsRecorder } from './support/metrics-recorder.ts';
 import { startOperator, type OperatorProcess } from './support/operator-process.ts';
 import { poolManifest } from './support/pools.ts';
+import { stallingProxy, type StallingProxy } from './support/stall-proxy.ts';
 
 let k: Kube;
 let ns: string;
@@ -83,4 +91,128 @@ describe('leader election', () => {
     expect(took).toBeLessThan(5000);
     console.log(`hand-over after SIGTERM: ${took} ms`);
   });
+});
+
+describe('leader election when the API server hangs (a stalling proxy in front of the leader)', () => {
+  const HANDOVERS = 20;
+  // short lease timings, so 20 hand-overs take minutes: the old leader's write gate closes 1 s before its lease can run out
+  const TIMING = ['--lease-duration', '4', '--renew-deadline', '3', '--retry-period', '1'];
+  let stallNs: string;
+  let mq: Broker;
+  let recorder: MetricsRecorder;
+  const queue = `stall-${randomBytes(3).toString('hex')}`;
+  const replicas: Replica[] = [];
+
+  interface Replica { name: string; op: OperatorProcess; proxy: StallingProxy; exitedAt?: number }
+
+  async function behindProxy(name: string): Promise<Replica> {
+    const proxy = await stallingProxy(k.kubeconfig);
+    const op = await startOperator(proxy.kubeconfig, ['--namespace', stallNs, '--leader-elect', '--leader-election-namespace', stallNs, ...TIMING], { POD_NAME: name });
+    const r: Replica = { name, op, proxy };
+    op.child.once('exit', () => { r.exitedAt = Date.now(); });
+    replicas.push(r);
+    recorder.add(op);
+    return r;
+  }
+
+  beforeAll(async () => {
+    await Promise.all(ops.map((op) => op.stop('SIGKILL'))); // the suite above is done with its replicas
+    stallNs = await freshNamespace(k, 'it-stall');
+    mq = await broker();
+    await mq.declare(queue);
+    await k.core.createNamespacedSecret({ namespace: stallNs, body: { metadata: { name: 'rabbitmq' }, stringData: { uri: AMQP_URI } } });
+    const m = poolManifest('hung', { replicas: 1 });
+    Object.assign(m.spec as object, {
+      queue: { name: queue },
+      autoscaling: { enabled: true, minReplicas: 1, maxReplicas: 5, messagesPerReplica: 10, pollIntervalSeconds: 1, scaleDown: { stabilizationWindowSeconds: 0 } },
+    });
+    await createPool(k, stallNs, m);
+    recorder = new MetricsRecorder(100);
+    recorder.start();
+  });
+  afterAll(async () => {
+    recorder?.stop();
+    await Promise.all(replicas.map(async (r) => { await r.op.stop('SIGKILL'); await r.proxy.close(); }));
+    await mq?.remove(queue).catch(() => undefined);
+    await mq?.close();
+    await k.core.deleteNamespace({ name: stallNs }).catch(() => undefined);
+  });
+
+  it('gives lease requests a connection of their own, a deadline, and a fresh connection after one went dead', async () => {
+    const proxy = await stallingProxy(k.kubeconfig);
+    try {
+      const shared = loadKubeConfig({ file: proxy.kubeconfig, inCluster: false });
+      const lease = new KubeLeaseClient(ownConnections(shared), { namespace: stallNs, name: 'no-such-lease' });
+      await shared.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: stallNs });
+      expect(proxy.accepted).toBe(1);
+      expect(await lease.read(AbortSignal.timeout(5000))).toBeUndefined();
+      expect(proxy.accepted).toBe(2); // not multiplexed on the shared connection
+      proxy.stall(); // both connections go silent for good
+      const t = performance.now();
+      await expect(lease.read(AbortSignal.timeout(500))).rejects.toThrow();
+      const took = performance.now() - t;
+      expect(took).toBeGreaterThanOrEqual(450);
+      expect(took).toBeLessThan(1500);
+      proxy.resume();
+      // the aborted request took its dead connection with it: the next one dials afresh and is answered
+      expect(await lease.read(AbortSignal.timeout(3000))).toBeUndefined();
+      expect(proxy.accepted).toBe(3);
+      console.log(`lease read against a stalled API server aborted after ${Math.round(took)} ms (deadline 500 ms); the next one used a new connection`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it(`lets no deposed leader write after the new leader's first write, over ${HANDOVERS} stalled hand-overs`, async () => {
+    await behindProxy('stall-a-0');
+    await behindProxy('stall-b-0');
+    const results: { handover: number; oldExit: number; firstWrite: number; oldWritesAfter: number; oldWritesStalled: number }[] = [];
+    for (let round = 0; round < HANDOVERS; round++) {
+      const running = replicas.filter((r) => r.exitedAt === undefined);
+      const leader = await waitFor('exactly one leader', () => {
+        const leading = running.filter((r) => recorder.latest(r.op)?.leader);
+        return leading.length === 1 ? leading[0] : undefined;
+      }, 30_000, 100);
+      const standby = running.find((r) => r !== leader)!;
+      await waitFor('a sample of the standby', () => recorder.latest(standby.op), 5000, 50);
+      const baseline = recorder.latest(standby.op)!.writes;
+      const oldAtStall = recorder.latest(leader.op)?.writes ?? 0;
+      leader.proxy.stall();
+      const stalledAt = Date.now();
+      const took = await waitFor('the standby to lead', () => recorder.samples(standby.op).find((s) => s.at > stalledAt && s.leader), 20_000, 50);
+      // work both could do: a backlog (or its end) that the autoscaler answers with a /scale patch
+      if (round % 2 === 0) await mq.publish(queue, 40);
+      else await mq.purge(queue);
+      const samples = recorder.samples(standby.op);
+      const first = await waitFor("the new leader's first write", () => {
+        const i = samples.findIndex((s) => s.at > stalledAt && s.writes > baseline);
+        return i > 0 ? { before: samples[i - 1]!.at, seen: samples[i]!.at } : undefined;
+      }, 20_000, 50);
+      await new Promise((r) => setTimeout(r, 2500)); // over two autoscaler polls: a leader that still acted would write now
+      const old = recorder.samples(leader.op);
+      const oldBefore = old.filter((s) => s.at <= first.before).at(-1)?.writes ?? oldAtStall;
+      const oldMax = Math.max(oldBefore, ...old.filter((s) => s.at > first.before).map((s) => s.writes));
+      const oldWritesAfter = oldMax - oldBefore;
+      const story = `round ${round}, ${leader.name} stalled, ${standby.name} took over; ${leader.name}'s last log lines:\n` +
+        leader.op.logs.slice(-12).map((l) => JSON.stringify(l).slice(0, 300)).join('\n');
+      expect(oldWritesAfter, `writes by the deposed leader after the new leader's first write (${story})`).toBe(0);
+      // and every write it issued, seen by a poll or not, came before: it had exited by then
+      expect(leader.exitedAt ?? Infinity, `the deposed leader still ran at the new leader's first write (${story})`).toBeLessThanOrEqual(first.before);
+      expect(leader.op.logs.some((l) => l.msg === 'lost leadership: could not renew the lease in time')).toBe(true);
+      results.push({
+        handover: took.at - stalledAt, oldExit: leader.exitedAt! - stalledAt, firstWrite: first.seen - stalledAt,
+        oldWritesAfter, oldWritesStalled: oldMax - oldAtStall,
+      });
+      await leader.proxy.close();
+      await behindProxy(`stall-${leader.name.split('-')[1]}-${round + 1}`);
+    }
+    const lease = await k.kubectl('get', 'lease', '-n', stallNs, 'hare-operator-leader', '-o', 'jsonpath={.spec.leaseTransitions}');
+    expect(Number(lease)).toBeGreaterThanOrEqual(HANDOVERS);
+    const sorted = results.map((r) => r.handover).sort((a, b) => a - b);
+    console.log(results.map((r, i) => `hand-over ${i + 1}: stall -> new leader ${r.handover} ms; old leader exited at ${r.oldExit} ms; ` +
+      `new leader's first write seen at ${r.firstWrite} ms; old leader's writes after it ${r.oldWritesAfter} (while stalled ${r.oldWritesStalled})`).join('\n'));
+    console.log(`stalled hand-overs: ${results.length}, writes by a deposed leader after the new leader's first write: ` +
+      `${results.reduce((n, r) => n + r.oldWritesAfter, 0)}; hand-over (stall -> new leader) min ${sorted[0]} ms, ` +
+      `median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms (lease 4 s, renew deadline 3 s, retry 1 s)`);
+  }, 15 * 60_000);
 });
