@@ -10,8 +10,10 @@ want() { local t; for t in "${tiers[@]}"; do [ "$t" = "$1" ] && return 0; done; 
 step "Node.js"
 PATH="$(bash hack/node.sh):$PATH"; export PATH
 node --version
-step "system packages (Debian: openssl, containerd, runc, CNI plugins, buildah, iptables, ...)"
+step "system packages (Debian: openssl, prometheus, containerd, runc, CNI plugins, buildah, iptables, ...)"
 if want e2e; then bash hack/cluster-deps.sh node; else bash hack/cluster-deps.sh control-plane; fi
+# the unit tier renders the chart (the monitoring kit's promtool checks); cached after the first build
+if want unit; then step "helm"; bash hack/build-binaries.sh helm; fi
 step "npm ci"
 npm ci --no-audit --no-fund
 step "lint, types, generated types"
