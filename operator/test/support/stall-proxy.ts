@@ -1,6 +1,6 @@
 // A TCP proxy on loopback to the API server that the test can stall: it keeps accepting connections and holding
 // them open, but forwards nothing more in either direction (a hung API server, not a refusing one).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,7 @@ export async function stallingProxy(kubeconfig: string): Promise<StallingProxy> 
     resume: () => { stalled = false; },
     get accepted() { return accepted; },
     close: () => new Promise<void>((resolve) => {
+      rmSync(file, { force: true });
       for (const s of sockets) s.destroy();
       proxy.close(() => resolve());
     }),
