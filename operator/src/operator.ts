@@ -105,9 +105,10 @@ export class Operator {
         return ns ? core.listNamespacedPod({ namespace: ns, ...q }) : core.listPodForAllNamespaces(q);
       },
       handlers: {
-        add: (p) => { this.index.add(p); podHandlers.add(p); },
-        update: (p, old) => { this.index.update(p, old); podHandlers.update(p, old); },
-        delete: (p) => { this.index.delete(p); podHandlers.delete(p); },
+        // the pool is enqueued even if the index throws (the reflector logs it with the pod's key)
+        add: (p) => { try { this.index.add(p); } finally { podHandlers.add(p); } },
+        update: (p, old) => { try { this.index.update(p, old); } finally { podHandlers.update(p, old); } },
+        delete: (p) => { try { this.index.delete(p); } finally { podHandlers.delete(p); } },
       },
       onRelist: () => metrics.relists.inc({ resource: 'pods' }),
     });

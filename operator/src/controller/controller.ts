@@ -1,7 +1,6 @@
 // The controller: informers feed a work queue keyed by pool; workers reconcile; a resync re-enqueues all pools.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Pool } from '../api/pool.ts';
-import { InvalidSpecError } from '../errors.ts';
 import { errorText, type Logger } from '../log.ts';
 import { keyOf, LABELS } from '../metadata.ts';
 import type { OperatorMetrics } from '../metrics.ts';
@@ -21,7 +20,7 @@ export function ownerKey(pod: V1Pod): string | undefined {
 
 export interface ControllerDeps {
   queue: WorkQueue;
-  reconciler: Reconciler;
+  reconciler: Pick<Reconciler, 'reconcile'>;
   expectations: Expectations;
   metrics: OperatorMetrics;
   log: Logger;
@@ -46,30 +45,30 @@ export class Controller {
     return { add: enqueue, update: enqueue, delete: enqueue };
   }
 
-  /** Informer handlers for pods: observe expectations, enqueue the owner. */
+  /**
+   * Informer handlers for pods: observe expectations, enqueue the owner. The owner is enqueued even when the
+   * bookkeeping throws (the reflector logs the throw with the pod's key), so the event still leads to a reconcile.
+   */
   podHandlers(): { add(p: V1Pod): void; update(p: V1Pod, old: V1Pod): void; delete(p: V1Pod): void } {
     const { queue, expectations } = this.deps;
     const name = (p: V1Pod): string => p.metadata?.name ?? '';
+    const observe = (key: string | undefined, note: (key: string) => void): void => {
+      if (!key) return;
+      try {
+        note(key);
+      } finally {
+        queue.add(key);
+      }
+    };
     return {
-      add: (pod) => {
-        const key = ownerKey(pod);
-        if (!key) return;
+      add: (pod) => observe(ownerKey(pod), (key) => {
         if (isTerminating(pod)) expectations.deletionObserved(key, name(pod));
         else expectations.creationObserved(key);
-        queue.add(key);
-      },
-      update: (pod, old) => {
-        const key = ownerKey(pod) ?? ownerKey(old);
-        if (!key) return;
+      }),
+      update: (pod, old) => observe(ownerKey(pod) ?? ownerKey(old), (key) => {
         if (isTerminating(pod)) expectations.deletionObserved(key, name(pod));
-        queue.add(key);
-      },
-      delete: (pod) => {
-        const key = ownerKey(pod);
-        if (!key) return;
-        expectations.deletionObserved(key, name(pod));
-        queue.add(key);
-      },
+      }),
+      delete: (pod) => observe(ownerKey(pod), (key) => expectations.deletionObserved(key, name(pod))),
     };
   }
 
@@ -103,12 +102,11 @@ export class Controller {
           metrics.reconcileTotal.inc({ controller: NAME, result: 'success' });
         }
       } catch (err) {
+        // the reconciler turns a refused spec into requeueAfterMs; whatever it throws is worth a retry
         metrics.reconcileErrors.inc({ controller: NAME });
         metrics.reconcileTotal.inc({ controller: NAME, result: 'error' });
-        const invalid = err instanceof InvalidSpecError;
-        log.warn({ pool: key, err: errorText(err), retries: queue.retries(key) }, invalid ? 'invalid spec' : 'reconcile failed');
-        if (invalid) queue.forget(key);
-        else queue.addRateLimited(key);
+        log.warn({ pool: key, err: errorText(err), retries: queue.retries(key) }, 'reconcile failed');
+        queue.addRateLimited(key);
       } finally {
         end();
         queue.done(key);

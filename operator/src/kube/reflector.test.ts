@@ -1,8 +1,7 @@
 // The reflector's loop with a fake list, a fake Watch (that behaves like client-node's) and a fake clock.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { capturedLog } from '../testing/log.ts';
 import { Reflector, type Handlers, type Page, type ReflectorClock } from './reflector.ts';
 import type { WatchClient } from './watch-once.ts';
 
@@ -67,12 +66,11 @@ const status = (code: number): Error => Object.assign(new Error(`HTTP ${code}`),
 function setup(opts: { items?: Obj[]; handlers?: Partial<Handlers<Obj>>; listFailures?: number } = {}) {
   const clock = new FakeClock();
   const watch = new FakeWatch();
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => { logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>); cb(); } });
+  const { log, lines: logs } = capturedLog();
   const seen: string[] = [];
   let lists = 0;
   const reflector = new Reflector<Obj>({
-    name: 'things', path: '/api/v1/things', watch, clock, random: () => 0.5, log: pino({ level: 'debug' }, sink),
+    name: 'things', path: '/api/v1/things', watch, clock, random: () => 0.5, log,
     list: (): Promise<Page<Obj>> => {
       lists++;
       if (lists <= (opts.listFailures ?? 0)) return Promise.reject(status(403));
