@@ -1,8 +1,9 @@
 // The chart on a real cluster as a platform team meets it: helm upgrade from the previous chart version (0.1.0, commit
-// 7d49eb4) with the CRD updated, then a real Prometheus scraping the operator and consumer pods on the pod network,
+// 7d49eb4) with the CRD updated, then a real Prometheus scraping the operator and consumer pods on the pod network
+// (their addresses written to file_sd target files from the API server: Debian's build has no Kubernetes discovery),
 // and every dashboard query and alert expression of the kit evaluated against it: none may return no series.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
@@ -11,7 +12,7 @@ import { brokerSecret, clusterConfig } from './cluster/index.ts';
 import { selectProvider, type E2ECluster } from './cluster/provider.ts';
 import { evaluateAll, prometheusCount } from './monitoring/evaluate.ts';
 import { KIT_VALUES, kitExpressions, renderKit } from './monitoring/kit.ts';
-import { podScrapeJobs, startPrometheus, type RunningPrometheus } from './monitoring/prometheus.ts';
+import { fileScrapeJobs, startPrometheus, writePodTargets, type PodLike, type RunningPrometheus } from './monitoring/prometheus.ts';
 import { buildImage, REPO, tools, waitFor, type Tools } from './support/tools.ts';
 
 const NS = 'monitoring-e2e';
@@ -20,6 +21,7 @@ const PREVIOUS = '7d49eb4';
 let cluster: E2ECluster;
 let t: Tools;
 let prom: RunningPrometheus | undefined;
+let targets: { stop(): void } | undefined;
 
 const printerColumns = async (): Promise<string> => t.kubectl('get', 'crd', 'consumerpools.hare.dev', '-o', 'jsonpath={.spec.versions[0].additionalPrinterColumns[*].name}');
 
@@ -50,6 +52,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  targets?.stop();
   await prom?.stop();
   await t?.kubectl('delete', 'namespace', NS, '--wait=false').catch(() => undefined);
   await t?.helm('uninstall', 'hare-operator', '-n', OPERATOR_NS, '--wait').catch(() => undefined);
@@ -88,7 +91,15 @@ describe('the chart and its monitoring kit on a real cluster', () => {
     for (let i = 0; i < 60; i++) send(i % 10 === 0 ? { fail: true } : i % 10 === 1 ? { reject: 'e2e' } : { id: `m${i}` });
     await ch.waitForConfirms();
     await conn.close();
-    prom = await startPrometheus(join(clusterConfig().cacheDir, 'prometheus-e2e'), podScrapeJobs(cluster.kubeconfig));
+    const dir = join(clusterConfig().cacheDir, 'prometheus-e2e');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const listPods = async (): Promise<PodLike[]> =>
+      (JSON.parse(await t.kubectl('get', 'pods', '-A', '-l', 'app.kubernetes.io/name in (hare-operator,hare-consumer)', '-o', 'json')) as { items: PodLike[] }).items;
+    const writer = writePodTargets(dir, listPods);
+    targets = writer;
+    await writer.ready;
+    prom = await startPrometheus(dir, fileScrapeJobs(dir));
     const count = prometheusCount(prom.url);
     const kit = kitExpressions(await renderKit());
     // scale up to max, drain back down, dead letters and read errors: every series the kit reads shows up within minutes

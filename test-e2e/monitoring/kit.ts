@@ -27,6 +27,7 @@ export interface Dashboard { panels: Panel[]; templating: { list: { name: string
 
 /** Renders the chart (release hare-operator in hare-system) with the monitoring kit on, plus `set`. */
 export async function renderKit(...set: string[]): Promise<{ groups: RuleGroup[]; dashboard: Dashboard }> {
+  if (!existsSync(HELM)) throw new Error(`${HELM} is missing: build it with bash hack/build-binaries.sh helm`);
   const args = ['template', 'hare-operator', CHART, '-n', 'hare-system', '--kube-version', kubeVersion(), ...[...KIT_VALUES, ...set].flatMap((s) => ['--set', s])];
   const { stdout } = await run(HELM, args, { maxBuffer: 64 << 20 });
   const docs = (loadAll(stdout) as (Doc | null)[]).filter((d): d is Doc => d !== null);

@@ -1,6 +1,7 @@
-// A real Prometheus (Debian's package) for the e2e tier: its own config and data dir under the cache, on loopback.
+// A real Prometheus (Debian's package) for the e2e tier: its own config and data dir under the cache, on loopback,
+// with the pods to scrape written to file_sd target files from the API server.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
@@ -12,20 +13,50 @@ export interface RunningPrometheus {
   output(): string;
 }
 
-/** Scrape jobs for the operator pods (port metrics) and the consumer pods (port http), found through the API server. */
-export function podScrapeJobs(kubeconfig: string): object[] {
-  const job = (name: string, app: string, port: string): object => ({
-    job_name: name,
-    honor_labels: true, // the operator's per-pool series carry their pool's namespace
-    kubernetes_sd_configs: [{ role: 'pod', kubeconfig_file: kubeconfig }],
-    relabel_configs: [
-      { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name', '__meta_kubernetes_pod_container_port_name'], regex: `${app};${port}`, action: 'keep' },
-      { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' },
-      { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
-      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
-    ],
+export interface PodLike {
+  metadata: { name: string; namespace: string; labels?: Record<string, string> };
+  spec: { containers: { ports?: { name?: string; containerPort: number }[] }[] };
+  status?: { phase?: string; podIP?: string };
+}
+/** One file_sd target group. */
+export interface TargetGroup { targets: string[]; labels: Record<string, string> }
+
+/** The pods Prometheus scrapes: operator pods on port `metrics`, consumer pods on port `http`. */
+export const SCRAPED = { 'hare-operator': 'metrics', 'hare-consumer': 'http' } as const;
+
+/**
+ * Target groups of the running pods of `app` (app.kubernetes.io/name) on their port named as in SCRAPED, with the
+ * pod's namespace and name as labels (what prometheus-operator's monitors give a target).
+ */
+export function podTargets(pods: readonly PodLike[], app: keyof typeof SCRAPED): TargetGroup[] {
+  return pods.flatMap((p) => {
+    const port = p.spec.containers.flatMap((c) => c.ports ?? []).find((cp) => cp.name === SCRAPED[app]);
+    const ok = p.metadata.labels?.['app.kubernetes.io/name'] === app && p.status?.phase === 'Running' && p.status.podIP && port;
+    return ok ? [{ targets: [`${p.status!.podIP}:${port.containerPort}`], labels: { namespace: p.metadata.namespace, pod: p.metadata.name } }] : [];
   });
-  return [job('hare-operator', 'hare-operator', 'metrics'), job('hare-consumers', 'hare-consumer', 'http')];
+}
+
+/** Scrape jobs reading target files `<dir>/<app>.json` (Debian's Prometheus has no Kubernetes discovery built in). */
+export function fileScrapeJobs(dir: string): object[] {
+  return Object.keys(SCRAPED).map((app) => ({
+    job_name: app,
+    honor_labels: true, // the operator's per-pool series carry their pool's namespace
+    file_sd_configs: [{ files: [join(dir, `${app}.json`)], refresh_interval: '5s' }],
+  }));
+}
+
+/** Writes the target files from `listPods` now and every `everyMs`, until the returned stop() is called. */
+export function writePodTargets(dir: string, listPods: () => Promise<PodLike[]>, everyMs = 5000): { ready: Promise<void>; stop(): void } {
+  const write = async (): Promise<void> => {
+    const pods = await listPods();
+    for (const app of Object.keys(SCRAPED) as (keyof typeof SCRAPED)[]) {
+      const file = join(dir, `${app}.json`);
+      writeFileSync(`${file}.tmp`, JSON.stringify(podTargets(pods, app)));
+      renameSync(`${file}.tmp`, file); // Prometheus never reads half a file
+    }
+  };
+  const timer = setInterval(() => void write().catch(() => undefined), everyMs);
+  return { ready: write(), stop: () => clearInterval(timer) };
 }
 
 async function freePort(): Promise<number> {
@@ -39,7 +70,6 @@ async function freePort(): Promise<number> {
 
 /** Starts Prometheus with `jobs`, scraping every `interval`; resolves once it answers /-/ready. */
 export async function startPrometheus(dir: string, jobs: object[], interval = '5s'): Promise<RunningPrometheus> {
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'data'), { recursive: true });
   writeFileSync(join(dir, 'prometheus.yml'), dump({ global: { scrape_interval: interval, evaluation_interval: interval }, scrape_configs: jobs }));
   const port = await freePort();
