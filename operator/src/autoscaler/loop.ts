@@ -93,7 +93,8 @@ export class Autoscaler {
     const { clock, log, random } = this.deps;
     const { namespace, name } = splitKey(t.key);
     const pool = this.deps.pools.get(namespace, name);
-    if (pool?.metadata.uid !== t.uid || !pool.spec.autoscaling?.enabled || !this.live(t)) return this.drop(t);
+    if (!this.live(t)) return; // replaced or stopped: what is under the key now is not this entry's
+    if (pool?.metadata.uid !== t.uid || !pool.spec.autoscaling?.enabled) return this.drop(t);
     const started = clock.now();
     try {
       await runTick(this.tickDeps, t, pool, () => this.live(t));
