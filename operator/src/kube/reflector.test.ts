@@ -63,14 +63,14 @@ const obj = (name: string, rv: string): Obj => ({ metadata: { namespace: 'ns', n
 const status = (code: number): Error => Object.assign(new Error(`HTTP ${code}`), { statusCode: code });
 
 /** A reflector over fakes; the first `listFailures` lists are refused with 403. */
-function setup(opts: { items?: Obj[]; handlers?: Partial<Handlers<Obj>>; listFailures?: number } = {}) {
+function setup(opts: { items?: Obj[]; handlers?: Partial<Handlers<Obj>>; listFailures?: number; transform?: (o: Obj) => Obj } = {}) {
   const clock = new FakeClock();
   const watch = new FakeWatch();
   const { log, lines: logs } = capturedLog();
   const seen: string[] = [];
   let lists = 0;
   const reflector = new Reflector<Obj>({
-    name: 'things', path: '/api/v1/things', watch, clock, random: () => 0.5, log,
+    name: 'things', path: '/api/v1/things', watch, clock, random: () => 0.5, log, transform: opts.transform,
     list: (): Promise<Page<Obj>> => {
       lists++;
       if (lists <= (opts.listFailures ?? 0)) return Promise.reject(status(403));
@@ -220,6 +220,17 @@ describe('Reflector handler exceptions', () => {
     expect(seen).toEqual(['add a', 'update a', 'add z']);
     expect(reflector.get('ns/a')?.metadata?.resourceVersion).toBe('7');
     expect(logs).toContainEqual(expect.objectContaining({ key: 'ns/a', event: 'update', err: 'boom', msg: 'informer handler failed' }));
+    reflector.stop();
+  });
+
+  it('logs a watch event it cannot apply with the key, where client-node would drop it silently', async () => {
+    const transform = (o: Obj): Obj => { if (o.metadata?.name === 'bad') throw new Error('cannot slim'); return o; };
+    const { reflector, watch, logs } = setup({ transform });
+    watch.script.push((c) => { c.emit('ADDED', obj('bad', '7')); c.emit('ADDED', obj('z', '8')); });
+    await reflector.start();
+    await flush();
+    expect(reflector.get('ns/z')).toBeDefined();
+    expect(logs).toContainEqual(expect.objectContaining({ key: 'ns/bad', event: 'ADDED', err: 'cannot slim', msg: 'watch event not applied' }));
     reflector.stop();
   });
 });

@@ -204,10 +204,15 @@ export class Reflector<T extends KubernetesObject> {
     });
   }
 
+  /** client-node drops whatever its callback throws, so nothing may escape here unlogged. */
   private apply(type: string, raw: T): void {
-    const rv = raw.metadata?.resourceVersion;
-    if (rv) this.resourceVersion = rv;
-    if (type !== 'BOOKMARK') this.cache.apply(type, this.transform(raw));
+    try {
+      const rv = raw.metadata?.resourceVersion;
+      if (rv) this.resourceVersion = rv;
+      if (type !== 'BOOKMARK') this.cache.apply(type, this.transform(raw));
+    } catch (err) {
+      this.opts.log.error({ resource: this.opts.name, key: keyOf(raw), event: type, err: errorText(err) }, 'watch event not applied');
+    }
   }
 }
 
