@@ -43,9 +43,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 
 {{- /* Namespaces the consumer pods live in, for the PodMonitor and the alerts. */ -}}
 {{- define "hare-operator.consumerNamespaceSelector" -}}
-{{- if .Values.watchNamespace }}
+{{- if .Values.watchNamespace -}}
 matchNames: [{{ .Values.watchNamespace }}]
-{{- else }}
+{{- else -}}
 any: true
-{{- end }}
+{{- end -}}
 {{- end -}}
