@@ -132,7 +132,7 @@ export class Reflector<T extends KubernetesObject> {
       }
     }
     const startedAt = this.clock.now();
-    const end = await this.watch();
+    const end = await this.watch(startedAt);
     if (end.expired) {
       this.resourceVersion = ''; // too old (e.g. after an API server restart): list again, after the backoff
       return { err: end.err, what: 'watch expired; relisting' };
@@ -174,9 +174,8 @@ export class Reflector<T extends KubernetesObject> {
   }
 
   /** One WATCH request from the current resourceVersion, applying its events as they come. */
-  private watch(): Promise<WatchEnd> {
+  private watch(startedAt: number): Promise<WatchEnd> {
     const [lo, hi] = this.opts.watchSeconds ?? [20, 28];
-    const startedAt = this.clock.now();
     const query = {
       resourceVersion: this.resourceVersion,
       allowWatchBookmarks: true,
