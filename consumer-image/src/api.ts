@@ -58,6 +58,25 @@ export interface ModuleLogger {
   error(obj: object | string, msg?: string): void;
 }
 
+/** What a module's optional `init(context)` hook gets, once, before the first message. */
+export interface InitContext {
+  readonly queue: string;
+  readonly module: string;
+  readonly podName: string;
+  readonly pool: string | undefined;
+  readonly logger: ModuleLogger;
+}
+
+/**
+ * Optional hooks a module may export beside `consume`, for its own resources (database pools, clients):
+ * `init` before consuming starts (a throw stops the process, exit code 1), `close` after the drain (a throw is
+ * logged and the exit code is 1). Each is called at most once; a forced exit (second SIGTERM) skips `close`.
+ */
+export interface ModuleHooks {
+  init?(context: InitContext): void | Promise<void>;
+  close?(): void | Promise<void>;
+}
+
 /** What the runtime passes beside each message. */
 export interface ConsumeContext {
   readonly queue: string;
@@ -65,7 +84,10 @@ export interface ConsumeContext {
   readonly podName: string;
   readonly pool: string | undefined;
   readonly logger: ModuleLogger;
-  /** Aborted when the drain timeout passes: stop early, the message will be redelivered elsewhere. */
+  /**
+   * Aborted when this handler should stop: at the handler timeout (the message is retried), at the drain timeout
+   * or when the broker connection is lost (the broker redelivers it). Whatever the handler returns afterwards is ignored.
+   */
   readonly signal: AbortSignal;
   /**
    * Publishes with publisher confirms and (unless `options.mandatory` is false) `mandatory`: resolves once the

@@ -51,6 +51,7 @@ describe('parseConfig', () => {
       HARE_RETRY_LIMIT: '0',
       HARE_RETRY_DELAYS_MS: '30000, 1000,5000',
       HARE_DRAIN_TIMEOUT_SECONDS: '2.5',
+      HARE_HANDLER_TIMEOUT_SECONDS: '90',
       HARE_POD_NAME: 'orders-x7k2p',
       HARE_POD_NAMESPACE: 'shop',
       HARE_POOL: 'orders',
@@ -67,6 +68,7 @@ describe('parseConfig', () => {
       retryLimit: 0,
       retryDelaysMs: [1000, 5000, 30000],
       drainTimeoutMs: 2500,
+      handlerTimeoutMs: 90_000,
       podName: 'orders-x7k2p',
       podNamespace: 'shop',
       pool: 'orders',
@@ -82,6 +84,12 @@ describe('parseConfig', () => {
     expect(c.exchange).toBeUndefined();
     expect(c.routingKey).toBe('orders');
     expect(c.prefetch).toBe(1);
+  });
+
+  it('has no handler timeout unless one is set; 0 is none as well', () => {
+    expect(ok(base).handlerTimeoutMs).toBeUndefined();
+    expect(ok({ ...base, HARE_HANDLER_TIMEOUT_SECONDS: '0' }).handlerTimeoutMs).toBeUndefined();
+    expect(ok({ ...base, HARE_HANDLER_TIMEOUT_SECONDS: '0.5' }).handlerTimeoutMs).toBe(500);
   });
 
   it('names every missing required variable', () => {
@@ -102,6 +110,8 @@ describe('parseConfig', () => {
     ['HARE_RETRY_DELAYS_MS', '4294967296'],
     ['HARE_DRAIN_TIMEOUT_SECONDS', '-3'],
     ['HARE_DRAIN_TIMEOUT_SECONDS', 'soon'],
+    ['HARE_HANDLER_TIMEOUT_SECONDS', '-1'],
+    ['HARE_HANDLER_TIMEOUT_SECONDS', '1m'],
     ['HARE_HTTP_PORT', '70000'],
     ['HARE_LOG_LEVEL', 'loud'],
     ['HARE_QUEUE', 'amq.orders'],

@@ -20,6 +20,8 @@ export interface RuntimeConfig {
   /** Quorum queues: a message redelivered this many times unsettled goes to the dead queue unhandled. */
   readonly redeliveryLimit: number;
   readonly drainTimeoutMs: number;
+  /** A handler still running after this long is aborted and its message retried; undefined: no limit. */
+  readonly handlerTimeoutMs: number | undefined;
   readonly podName: string;
   readonly podNamespace: string | undefined;
   readonly pool: string | undefined;
@@ -100,6 +102,7 @@ export function parseConfig(env: Env, hostname: string): ConfigResult {
     brokerUri,
     ...readQueue(r),
     drainTimeoutMs: Math.round(parseSeconds(r.text(ENV.drainTimeoutSeconds), (p) => r.fail(ENV.drainTimeoutSeconds, p)) * 1000),
+    handlerTimeoutMs: handlerTimeoutMs(r),
     podName: r.text(ENV.podName) ?? hostname,
     podNamespace: r.text(ENV.podNamespace),
     pool: r.text(ENV.pool),
@@ -153,6 +156,14 @@ function parseDelays(raw: string, fail: (problem: string) => void): number[] {
     return [];
   }
   return delays.sort((a, b) => a - b);
+}
+
+/** Unset or 0: no handler timeout. */
+function handlerTimeoutMs(r: Reader): number | undefined {
+  const raw = r.text(ENV.handlerTimeoutSeconds);
+  if (raw === undefined) return undefined;
+  const ms = Math.round(parseSeconds(raw, (p) => r.fail(ENV.handlerTimeoutSeconds, p)) * 1000);
+  return ms > 0 ? ms : undefined;
 }
 
 function parseSeconds(raw: string | undefined, fail: (problem: string) => void): number {

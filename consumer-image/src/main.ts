@@ -1,5 +1,5 @@
 // Entrypoint: read the config once, load the module, serve http, consume until drained, exit 0.
-import { hostname } from 'node:os';
+import { constants, hostname } from 'node:os';
 import { parseConfig } from './config.ts';
 import { ENV, TERMINATION_LOG } from './contract.ts';
 import { createLogger } from './logger.ts';
@@ -11,6 +11,8 @@ import { assemble } from './wiring.ts';
 
 /** Exit code for a configuration or module problem (the pod should not be restarted into the same state quietly). */
 const EXIT_CONFIG = 2;
+/** Exit code when the module's init() or close() hook threw. */
+const EXIT_MODULE_HOOK = 1;
 const TERMINATION_PATH = process.env[ENV.terminationLog] || TERMINATION_LOG;
 
 async function main(): Promise<void> {
@@ -27,21 +29,34 @@ async function main(): Promise<void> {
     base: { pod: config.podName, namespace: config.podNamespace, pool: config.pool, queue: config.queue, module: config.module },
     redact,
   });
-  let consume;
+  let loaded;
   try {
-    consume = (await loadModule(config.module, config.modulesDir)).consume;
+    loaded = await loadModule(config.module, config.modulesDir);
   } catch (err) {
     fatal(logger, redact, { err }, `cannot load the consumer module: ${err instanceof Error ? err.message : String(err)}`, EXIT_CONFIG);
   }
+  const { consume, hooks } = loaded;
   const app = await assemble({ config, consume, logger, redact });
   installSignals(logger, redact, () => void app.runtime.drain());
+  try {
+    await hooks.init({ queue: config.queue, module: config.module, podName: config.podName, pool: config.pool, logger: logger.child({ source: 'module' }) });
+  } catch (err) {
+    fatal(logger, redact, { err }, `the module's init() failed: ${err instanceof Error ? err.message : String(err)}`, EXIT_MODULE_HOOK);
+  }
   logger.info({ port: app.http.port, prefetch: config.prefetch, exchange: config.exchange, routingKey: config.routingKey }, 'started');
   const result = await app.runtime.run();
   await new Promise((resolve) => setImmediate(resolve)); // let pending /drain responses be written first
   await app.http.flushed();
   await app.http.close();
-  logger.info({ ...result }, 'exiting');
-  process.exit(0);
+  let code = 0;
+  try {
+    await hooks.close();
+  } catch (err) {
+    logger.error({ err }, `the module's close() failed: ${err instanceof Error ? err.message : String(err)}`);
+    code = EXIT_MODULE_HOOK;
+  }
+  logger.info({ ...result, code }, 'exiting');
+  process.exit(code);
 }
 
 /** Logs the fatal message, leaves it in the termination log for the kubelet (and so the pool's status), exits. */
@@ -51,9 +66,15 @@ function fatal(log: Logger, redact: Redactor, fields: object, message: string, c
   process.exit(code);
 }
 
+/** The first SIGTERM/SIGINT drains; a second one exits at once (128 + signal number), leaving unacked messages to the broker. */
 function installSignals(logger: Logger, redact: Redactor, drain: () => void): void {
+  let received = 0;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
+      if (++received > 1) {
+        logger.warn({ signal }, 'second signal; exiting now without finishing the drain (unacked messages return to the queue)');
+        process.exit(128 + constants.signals[signal]);
+      }
       logger.info({ signal }, 'signal received; draining');
       drain();
     });

@@ -26,6 +26,8 @@ export interface Metrics {
   readonly drains: Counter;
   readonly drainDuration: Histogram;
   readonly drainAbandoned: Counter;
+  /** Handlers stopped at the handler timeout (their messages are retried). */
+  readonly handlerTimeouts: Counter;
 }
 
 /** Creates the metrics in a fresh registry; labels namespace/pool/queue/module apply to every series (namespace and pool apart, as the operator's). */
@@ -67,6 +69,7 @@ export function createMetrics(labels: Readonly<Record<string, string>>): Metrics
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers,
     }),
+    handlerTimeouts: counter('handler_timeouts_total', 'Handlers still running at the handler timeout: aborted, their messages retried.'),
     drainAbandoned: counter('drain_abandoned_messages_total', 'Messages still unfinished at the drain timeout, left to broker redelivery.'),
   };
 }

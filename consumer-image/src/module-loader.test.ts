@@ -17,6 +17,8 @@ write('folder/index.js', 'export default function (m) { return "folder"; }');
 write('pkg/package.json', JSON.stringify({ main: 'lib/entry.mjs' }));
 write('pkg/lib/entry.mjs', 'export default { consume: () => "pkg" };');
 write('noexport.mjs', 'export const other = 1;');
+write('hooked.mjs', 'export const calls = []; export const consume = () => undefined; export function init(c) { calls.push(`init ${c.queue}`); } export async function close() { calls.push("close"); }');
+write('hookedobj.mjs', 'export default { calls: [], consume() {}, init() { this.calls.push("init"); }, close() { this.calls.push("close"); } };');
 write('broken.mjs', 'export function consume( {');
 
 describe('resolveInDir', () => {
@@ -51,6 +53,19 @@ describe('loadModule', () => {
     expect(err).toBeInstanceOf(ModuleNotFoundError);
     expect((err as Error).message).toContain(join(dir, 'nowhere'));
     expect((err as Error).message).toContain("no installed package 'nowhere'");
+  });
+
+  it('binds init/close hooks, named or methods of the default export; absent ones are no-ops', async () => {
+    const named = await loadModule('hooked', dir);
+    await named.hooks.init({ queue: 'q', module: 'hooked', podName: 'p', pool: undefined, logger: console });
+    await named.hooks.close();
+    expect(((await import(join(dir, 'hooked.mjs'))) as { calls: string[] }).calls).toEqual(['init q', 'close']);
+    const obj = await loadModule('hookedobj', dir);
+    await obj.hooks.init({ queue: 'q', module: 'hookedobj', podName: 'p', pool: undefined, logger: console });
+    await obj.hooks.close();
+    expect(((await import(join(dir, 'hookedobj.mjs'))) as { default: { calls: string[] } }).default.calls).toEqual(['init', 'close']);
+    const none = await loadModule('plain', dir);
+    await expect(none.hooks.close()).resolves.toBeUndefined();
   });
 
   it('reports a module without consume and a module that does not load', async () => {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ConsumeFn } from './api.ts';
+import type { ConsumeFn, InitContext, ModuleHooks } from './api.ts';
 
 /** Extensions tried for `<dir>/<name>` and `<dir>/<name>/index`. */
 export const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts'] as const;
@@ -18,6 +18,8 @@ export class ModuleLoadError extends Error {
 
 export interface LoadedModule {
   readonly consume: ConsumeFn;
+  /** The module's own init/close hooks, bound to it; absent ones are no-ops. */
+  readonly hooks: Required<ModuleHooks>;
   /** The file or package it came from. */
   readonly source: string;
 }
@@ -54,7 +56,7 @@ export async function loadModule(name: string, dir: string): Promise<LoadedModul
   } catch (cause) {
     throw new ModuleLoadError(`consumer module '${name}' (${specifier}) failed to load`, { cause });
   }
-  return { consume: consumeOf(name, loaded), source: file ?? name };
+  return { consume: consumeOf(name, loaded), hooks: hooksOf(loaded), source: file ?? name };
 }
 
 /** `export function consume`, `export default function`, or `export default { consume }`. */
@@ -64,6 +66,22 @@ function consumeOf(name: string, exports: Record<string, unknown>): ConsumeFn {
   const fn = candidates.find((c) => typeof c === 'function');
   if (fn === undefined) throw new ModuleLoadError(`consumer module '${name}' does not export a consume(message, context) function`);
   return fn as ConsumeFn;
+}
+
+/** `export function init/close`, or the same methods of the default export (called on it). */
+function hooksOf(exports: Record<string, unknown>): Required<ModuleHooks> {
+  const init = hookOf(exports, 'init');
+  const close = hookOf(exports, 'close');
+  return { init: async (context) => void (await init?.(context)), close: async () => void (await close?.()) };
+}
+
+function hookOf(exports: Record<string, unknown>, name: 'init' | 'close'): ((context?: InitContext) => unknown) | undefined {
+  const named = exports[name];
+  if (typeof named === 'function') return named as (context?: InitContext) => unknown;
+  const def = exports.default;
+  if ((typeof def !== 'object' && typeof def !== 'function') || def === null) return undefined;
+  const method = (def as Record<string, unknown>)[name];
+  return typeof method === 'function' ? (method as (context?: InitContext) => unknown).bind(def) : undefined;
 }
 
 function packageMain(dir: string): string | undefined {

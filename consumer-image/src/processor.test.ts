@@ -20,7 +20,7 @@ async function handle(consume: ConsumeFn, message: ConsumeMessage, publish: () =
   const abort = new AbortController();
   if (abandoned) abort.abort();
   const process = createProcessor(
-    { consume, policy: { queue: 'q', retryLimit: 2, retryDelaysMs: [100], redeliveryLimit: 3 }, metrics: createMetrics({}), logger: pino({ level: 'silent' }), redact: (s) => s, requeuePauseMs: 0, abandoned: abort.signal },
+    { consume, policy: { queue: 'q', retryLimit: 2, retryDelaysMs: [100], redeliveryLimit: 3 }, metrics: createMetrics({}), logger: pino({ level: 'silent' }), redact: (s) => s, requeuePauseMs: 0, abandoned: abort.signal, handlerTimeoutMs: undefined },
     () => events.push('unroutable'),
   );
   const channel = { ack: () => void events.push('ack'), nack: (_m: unknown, _all?: boolean, requeue?: boolean) => void events.push(`nack requeue=${requeue}`) };
@@ -31,7 +31,7 @@ async function handle(consume: ConsumeFn, message: ConsumeMessage, publish: () =
       events.push('confirmed');
     },
   };
-  await process(message, channel, publisher, {} as ConsumeContext);
+  await process(message, channel, publisher, { signal: new AbortController().signal } as ConsumeContext);
   return events;
 }
 

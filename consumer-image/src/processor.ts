@@ -1,18 +1,18 @@
 // Handling one delivery: run the module, route the outcome, hand the message on with a confirmed publish,
 // and only then settle it. No path acks a message that was not handled or safely handed on.
 import type { ConsumeMessage, Options } from 'amqplib';
-import { resultKind } from './api.ts';
-import type { ConsumeContext, ConsumeFn, RejectResult, RetryResult } from './api.ts';
+import type { ConsumeContext, ConsumeFn } from './api.ts';
 import { sleep } from './backoff.ts';
+import { propertiesOf, retryCountOf } from './decode.ts';
 import { HAND_ON_ATTEMPTS, HandOnFailures } from './failures.ts';
-import { deliveryCountOf, propertiesOf, retryCountOf, toMessage } from './decode.ts';
+import { handlerRunner, tooManyRedeliveries } from './handler-run.ts';
 import type { Logger } from './logger.ts';
 import type { HandlerOutcome, Metrics } from './metrics.ts';
 import { PublishError } from './publisher.ts';
 import { reasonText } from './reason.ts';
 import type { Redactor } from './redact.ts';
 import { deadQueueName, republishOptions, routeFor } from './routing.ts';
-import type { Outcome, RetryPolicy, Route } from './routing.ts';
+import type { RetryPolicy, Route } from './routing.ts';
 
 /** The channel a delivery came on (acks must go back on it). */
 export interface SettleChannel {
@@ -34,6 +34,8 @@ export interface ProcessorDeps {
   readonly requeuePauseMs: number;
   /** Aborted at the drain timeout: unfinished messages are abandoned, never settled afterwards. */
   readonly abandoned: AbortSignal;
+  /** A handler still running after this long is aborted (its context.signal) and its message retried. */
+  readonly handlerTimeoutMs: number | undefined;
 }
 
 export type Processor = (delivery: ConsumeMessage, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void>;
@@ -42,6 +44,7 @@ export type Processor = (delivery: ConsumeMessage, channel: SettleChannel, publi
 export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = () => undefined): Processor {
   const { metrics, logger } = deps;
   const failures = new HandOnFailures();
+  const runHandler = handlerRunner(deps);
   const durations = {
     ack: metrics.handlerDuration.labels('ack'),
     retry: metrics.handlerDuration.labels('retry'),
@@ -96,9 +99,10 @@ export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = 
   return async (delivery, channel, publisher, context) => {
     metrics.received.inc();
     const started = performance.now();
-    const outcome = tooManyRedeliveries(delivery, deps.policy.redeliveryLimit) ?? await run(deps.consume, delivery, context, deps.redact);
+    const outcome = tooManyRedeliveries(delivery, deps.policy.redeliveryLimit) ?? await runHandler(delivery, context);
     durations[outcome.kind].observe((performance.now() - started) / 1000);
-    if (deps.abandoned.aborted) return; // counted as abandoned at the drain timeout; the broker redelivers it
+    // abandoned at the drain timeout, or orphaned by a lost session: the broker redelivers it
+    if (deps.abandoned.aborted || context.signal.aborted) return;
     if (outcome.kind === 'ack') {
       failures.forget(delivery);
       if (settle('ack', delivery, channel)) metrics.acked.inc();
@@ -118,39 +122,5 @@ async function publishCopy(publisher: Republisher, delivery: ConsumeMessage, rou
     return undefined;
   } catch (err) {
     return { err };
-  }
-}
-
-/**
- * A message whose earlier deliveries kept ending unsettled (the process died or lost its connection while
- * handling it) goes dead without another try: a message that crashes the runtime must not crash-loop the pool.
- * Only quorum queues count these deliveries; classic queues mark a redelivery but do not count it.
- */
-function tooManyRedeliveries(delivery: ConsumeMessage, limit: number): Outcome | undefined {
-  const count = deliveryCountOf(delivery.properties.headers);
-  if (count < limit) return undefined;
-  const reason = `delivered ${count + 1} times; the ${count} before ended unsettled (the consumer died or lost its connection while handling it)`;
-  return { kind: 'reject', reason, cause: 'redelivery-limit' };
-}
-
-async function run(consume: ConsumeFn, delivery: ConsumeMessage, context: ConsumeContext, redact: Redactor): Promise<Outcome> {
-  let message;
-  try {
-    message = toMessage(delivery);
-  } catch (err) {
-    return { kind: 'reject', reason: redact(reasonText(err)), cause: 'undecodable' };
-  }
-  try {
-    const result = await consume(message, context);
-    switch (resultKind(result)) {
-      case 'ack':
-        return { kind: 'ack' };
-      case 'retry':
-        return { kind: 'retry', reason: redact(reasonText((result as RetryResult).reason, 'the handler asked for a retry')) };
-      case 'reject':
-        return { kind: 'reject', reason: redact(reasonText((result as RejectResult).reason, 'rejected by the handler (no reason given)')), cause: 'rejected' };
-    }
-  } catch (err) {
-    return { kind: 'retry', reason: redact(reasonText(err, err === null ? 'the handler threw null' : 'the handler threw undefined')) };
   }
 }

@@ -34,7 +34,7 @@ export async function assemble({ config, consume, logger, redact }: AppInput): P
   const handlerAbort = new AbortController();
   const moduleLogger = logger.child({ source: 'module' });
   const plan = topologyPlan(config);
-  const processorDeps = { consume, policy: config, metrics, logger, redact, requeuePauseMs: REQUEUE_PAUSE_MS, abandoned: handlerAbort.signal };
+  const processorDeps = { consume, policy: config, metrics, logger, redact, requeuePauseMs: REQUEUE_PAUSE_MS, abandoned: handlerAbort.signal, handlerTimeoutMs: config.handlerTimeoutMs };
   const contextInfo = {
     queue: config.queue,
     module: config.module,
@@ -51,7 +51,7 @@ export async function assemble({ config, consume, logger, redact }: AppInput): P
         inflight,
         logger,
         makeProcessor: (onUnroutable) => createProcessor(processorDeps, onUnroutable),
-        makeContext: (publisher) => createContext(contextInfo, publisher),
+        makeContext: (publisher, orphaned) => createContext({ ...contextInfo, signal: AbortSignal.any([handlerAbort.signal, orphaned]) }, publisher),
       }),
     inflight,
     logger,

@@ -1,5 +1,6 @@
 // The handler-outcome matrix against the real broker: for every way a handler can end, where the message ends up
-// (acked, or <queue>.dead with which cause) and how many times the handler ran. Every row is bounded.
+// (acked, or <queue>.dead with which cause) and how many times the handler ran. Every row is bounded; a hang is
+// bounded by the handler timeout (HARE_HANDLER_TIMEOUT_SECONDS), which counts as a retry.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBroker, uniqueName } from './testing/broker.ts';
 import type { RecordCollector } from './testing/broker.ts';
@@ -20,12 +21,13 @@ afterEach(async () => {
 
 const RETRY_LIMIT = 2;
 const RUNS_UNTIL_RETRY_LIMIT = RETRY_LIMIT + 1;
+const HANDLER_TIMEOUT_SECONDS = 0.5;
 
 /** One outcome: the message that produces it, and where it must end up after how many handler runs. */
 interface Row {
   readonly outcome: string;
   readonly body: Omit<ProbeBody, 'id'>;
-  readonly ends: 'acked' | `dead: ${string}`;
+  readonly ends: 'acked' | 'nowhere' | `dead: ${string}`;
   readonly runs: number;
 }
 
@@ -42,6 +44,7 @@ const ROWS: readonly Row[] = [
   { outcome: 'rejected promise (undefined)', body: { fail: 'always', rejectPromise: true, throwWith: 'none' }, ends: 'dead: retry-limit', runs: RUNS_UNTIL_RETRY_LIMIT },
   { outcome: 'retry()', body: { fail: 'always', retryResult: true }, ends: 'dead: retry-limit', runs: RUNS_UNTIL_RETRY_LIMIT },
   { outcome: 'throw once, then return', body: { fail: 1 }, ends: 'acked', runs: 2 },
+  { outcome: `hang past the handler timeout (${HANDLER_TIMEOUT_SECONDS} s)`, body: { hang: 'always' }, ends: 'dead: retry-limit', runs: RUNS_UNTIL_RETRY_LIMIT },
   ...rejecting,
 ];
 
@@ -58,7 +61,7 @@ describe('handler-outcome matrix', () => {
   it(`every in-process outcome ends acked or in <queue>.dead after a bounded number of runs (retry limit ${RETRY_LIMIT})`, async () => {
     const queue = uniqueName('matrix');
     const records = await broker.prepare(queue);
-    runtime = startRuntime(queue, { HARE_RETRY_LIMIT: String(RETRY_LIMIT), HARE_RETRY_DELAYS_MS: '100', HARE_PREFETCH: '10' });
+    runtime = startRuntime(queue, { HARE_RETRY_LIMIT: String(RETRY_LIMIT), HARE_RETRY_DELAYS_MS: '100', HARE_PREFETCH: '10', HARE_HANDLER_TIMEOUT_SECONDS: String(HANDLER_TIMEOUT_SECONDS) });
     await runtime.waitReady();
     await broker.publishMany(queue, ROWS.map((r) => ({ id: r.outcome, ...r.body })));
     const observed = await observe(queue, records, ROWS);

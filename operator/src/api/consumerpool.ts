@@ -210,6 +210,8 @@ export interface QueueSpec {
   routingKey?: string;
   /** Messages a consumer may hold unacknowledged; also its concurrency. */
   prefetch: number;
+  /** Longest a handler may run for one message. At the limit the runtime aborts the handler's context.signal and retries the message through the delay cascade (it counts as a retry); whatever the handler returns later is ignored. Absent: no limit (RabbitMQ's consumer_timeout, 30 minutes by default, still closes the channel under a longer handler). */
+  handlerTimeoutSeconds?: number;
   /** Queue type used when the topology is declared. Cannot change for the same queue name. */
   type: "classic" | "quorum";
   /** Retry cascade. A failed message is republished (with publisher confirms) to the delay queue for its attempt, then acknowledged; after limit retries it goes to <queue>.dead. */

@@ -39,6 +39,13 @@ describe('desiredPod', () => {
     expect(envOf().some((e) => e.name === ENV.exchange)).toBe(false); // no exchange, no variable
   });
 
+  it('passes the handler timeout only when the pool sets one (no change to existing pods)', () => {
+    const value = (pool: ReturnType<typeof makePool>) => envOf(pool).find((e) => e.name === ENV.handlerTimeoutSeconds);
+    expect(value(makePool({ queue: { handlerTimeoutSeconds: 90 } }))).toEqual({ name: 'HARE_HANDLER_TIMEOUT_SECONDS', value: '90' });
+    expect(value(makePool())).toBeUndefined();
+    expect(desiredPod(makePool()).templateHash).toBe(desiredPod(makePool({ queue: { handlerTimeoutSeconds: undefined } })).templateHash);
+  });
+
   it('drains through preStop with a grace period of the drain timeout plus margin', () => {
     const { pod } = desiredPod(makePool({ drain: { timeoutSeconds: 120 } }));
     const c = pod.spec?.containers[0];

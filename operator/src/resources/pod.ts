@@ -105,6 +105,7 @@ function contractEnv(pool: Pool): V1EnvVar[] {
     [ENV.retryLimit, String(q.retry.limit)],
     [ENV.retryDelaysMs, q.retry.delaysMs.join(',')],
     [ENV.drainTimeoutSeconds, String(spec.drain.timeoutSeconds)],
+    [ENV.handlerTimeoutSeconds, q.handlerTimeoutSeconds === undefined ? undefined : String(q.handlerTimeoutSeconds)],
     [ENV.pool, metadata.name],
     [ENV.httpPort, String(HTTP_PORT)],
   ];

@@ -21,6 +21,8 @@ export interface ProbeBody {
   readonly throwWith?: keyof typeof ODD_VALUES;
   /** Return a rejected promise instead of throwing (with `fail`). */
   readonly rejectPromise?: boolean;
+  /** After recording, wait for context.signal to abort (log 'probe saw the abort'), then return normally a little later. */
+  readonly hang?: 'first' | 'always';
   /** A context.publish before recording; a rejection fails the handler unless `await` is false (then it is not awaited). */
   readonly publishTo?: { readonly exchange: string; readonly routingKey: string; readonly mandatory?: boolean; readonly await?: boolean };
 }
@@ -54,6 +56,13 @@ export interface ProbeRecord {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A stuck handler that honours its signal: it notices the abort, then returns late (a result that must settle nothing). */
+async function hangUntilAborted(id: string, context: ConsumeContext): Promise<void> {
+  await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve(), { once: true }));
+  context.logger.info({ id, reason: String(context.signal.reason) }, 'probe saw the abort');
+  await sleep(200);
+}
+
 export async function consume(message: HareMessage, context: ConsumeContext): Promise<ReturnType<ConsumeContext['retry']> | ReturnType<ConsumeContext['reject']> | void> {
   const json = !Buffer.isBuffer(message.body);
   const body = (json ? message.body : {}) as Partial<ProbeBody>;
@@ -83,6 +92,7 @@ export async function consume(message: HareMessage, context: ConsumeContext): Pr
     routingKey: message.routingKey,
   };
   await context.publish('', `${context.queue}.processed`, record);
+  if (body.hang === 'always' || (body.hang === 'first' && first)) await hangUntilAborted(record.id, context);
   if (outcome === 'crash') process.exit(70);
   if (outcome === 'reject' && body.rejectWith !== undefined) return context.reject(ODD_VALUES[body.rejectWith]);
   if (outcome === 'reject') return context.reject(`probe rejected ${record.id}`);

@@ -1,0 +1,84 @@
+// Running the module's handler on one delivery: decode, call, the time limit, and what the outcome amounts to.
+import type { ConsumeMessage } from 'amqplib';
+import { resultKind } from './api.ts';
+import type { ConsumeContext, ConsumeFn, RejectResult, RetryResult } from './api.ts';
+import { deliveryCountOf, toMessage } from './decode.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import { reasonText } from './reason.ts';
+import type { Redactor } from './redact.ts';
+import type { Outcome } from './routing.ts';
+
+export interface RunDeps {
+  readonly consume: ConsumeFn;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly redact: Redactor;
+  /** A handler still running after this long is aborted (its context.signal) and its message retried. */
+  readonly handlerTimeoutMs: number | undefined;
+}
+
+/** The handler runner: without a timeout, the plain call (no per-message cost); with one, the bounded call. */
+export function handlerRunner(deps: RunDeps): (delivery: ConsumeMessage, context: ConsumeContext) => Promise<Outcome> {
+  const timeoutMs = deps.handlerTimeoutMs;
+  if (timeoutMs === undefined) return (delivery, context) => run(deps.consume, delivery, context, deps.redact);
+  return (delivery, context) => runBounded(deps, timeoutMs, delivery, context);
+}
+
+/**
+ * A message whose earlier deliveries kept ending unsettled (the process died or lost its connection while
+ * handling it) goes dead without another try: a message that crashes the runtime must not crash-loop the pool.
+ * Only quorum queues count these deliveries; classic queues mark a redelivery but do not count it.
+ */
+export function tooManyRedeliveries(delivery: ConsumeMessage, limit: number): Outcome | undefined {
+  const count = deliveryCountOf(delivery.properties.headers);
+  if (count < limit) return undefined;
+  const reason = `delivered ${count + 1} times; the ${count} before ended unsettled (the consumer died or lost its connection while handling it)`;
+  return { kind: 'reject', reason, cause: 'redelivery-limit' };
+}
+
+/**
+ * The handler with a time limit: at the limit its context.signal aborts and the message is retried (counted).
+ * Whatever the handler returns later is ignored, so a late result settles nothing.
+ */
+async function runBounded(deps: RunDeps, timeoutMs: number, delivery: ConsumeMessage, context: ConsumeContext): Promise<Outcome> {
+  const limit = new AbortController();
+  const bounded: ConsumeContext = { ...context, signal: AbortSignal.any([context.signal, limit.signal]) };
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => {
+      const reason = `the handler did not finish within ${timeoutMs} ms`;
+      limit.abort(new Error(reason));
+      deps.metrics.handlerTimeouts.inc();
+      deps.logger.warn({ messageId: delivery.properties.messageId as unknown, timeoutMs }, 'handler timed out; aborting it and retrying the message');
+      resolve({ kind: 'retry', reason });
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([run(deps.consume, delivery, bounded, deps.redact), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function run(consume: ConsumeFn, delivery: ConsumeMessage, context: ConsumeContext, redact: Redactor): Promise<Outcome> {
+  let message;
+  try {
+    message = toMessage(delivery);
+  } catch (err) {
+    return { kind: 'reject', reason: redact(reasonText(err)), cause: 'undecodable' };
+  }
+  try {
+    const result = await consume(message, context);
+    switch (resultKind(result)) {
+      case 'ack':
+        return { kind: 'ack' };
+      case 'retry':
+        return { kind: 'retry', reason: redact(reasonText((result as RetryResult).reason, 'the handler asked for a retry')) };
+      case 'reject':
+        return { kind: 'reject', reason: redact(reasonText((result as RejectResult).reason, 'rejected by the handler (no reason given)')), cause: 'rejected' };
+    }
+  } catch (err) {
+    return { kind: 'retry', reason: redact(reasonText(err, err === null ? 'the handler threw null' : 'the handler threw undefined')) };
+  }
+}
