@@ -24,7 +24,8 @@ const CATALOGUE: { what: string; name?: string; edit: (s: Spec) => void; message
   { what: 'zero prefetch', edit: (s) => { s.queue = { name: 'q', prefetch: 0 }; }, message: /spec\.queue\.prefetch: Invalid value: 0: spec\.queue\.prefetch in body should be greater than or equal to 1/ },
   { what: 'negative prefetch', edit: (s) => { s.queue = { name: 'q', prefetch: -3 }; }, message: /spec\.queue\.prefetch.*greater than or equal to 1/ },
   { what: 'prefetch above the AMQP limit', edit: (s) => { s.queue = { name: 'q', prefetch: 70000 }; }, message: /spec\.queue\.prefetch.*less than or equal to 65535/ },
-  { what: 'missing module', edit: (s) => { delete s.module; }, message: /spec\.module: Required value/ },
+  { what: 'missing module with the hare runtime', edit: (s) => { delete s.module; }, message: /spec\.module: Invalid value: "object": spec\.module is required with runtime hare: the runtime loads that module \(an image with its own consumer sets spec\.runtime: generic\)/ },
+  { what: 'an unknown runtime', edit: (s) => { s.runtime = 'java'; }, message: /spec\.runtime: Unsupported value: "java": supported values: "hare", "generic"/ },
   { what: 'missing image', edit: (s) => { delete s.image; }, message: /spec\.image: Required value/ },
   { what: 'missing queue', edit: (s) => { delete s.queue; }, message: /spec\.queue: Required value/ },
   { what: 'missing queue name', edit: (s) => { s.queue = {}; }, message: /spec\.queue\.name: Required value/ },
@@ -69,6 +70,17 @@ describe('ConsumerPool CRD on the API server', () => {
     expect(pool.spec.queue).toEqual({ name: 'minimal', prefetch: 1, type: 'classic', retry: { limit: 15, delaysMs: [10000] } });
     expect(pool.spec.drain).toEqual({ timeoutSeconds: 30 });
     expect(pool.spec.autoscaling).toBeUndefined();
+  });
+
+  it('accepts a generic pool without a module, and defaults the runtime to hare', async () => {
+    const m = poolManifest('generic', { extra: { runtime: 'generic' } });
+    delete spec(m).module;
+    const r = await k.kubectlStdin(JSON.stringify(m), 'apply', '-n', ns, '-f', '-');
+    expect(r.stderr).toBe('');
+    expect((await getPool(k, ns, 'generic')).spec).toMatchObject({ runtime: 'generic' });
+    expect((await getPool(k, ns, 'generic')).spec.module).toBeUndefined();
+    await k.kubectlStdin(JSON.stringify(poolManifest('default-runtime')), 'apply', '-n', ns, '-f', '-');
+    expect((await getPool(k, ns, 'default-runtime')).spec.runtime).toBe('hare');
   });
 
   it('fills the autoscaling defaults when autoscaling is present', async () => {

@@ -77,8 +77,10 @@ export interface QueueStatus {
 }
 
 export interface ConsumerPoolSpec {
-  /** Name of the consumer module the runtime loads from the image: a folder under the modules directory or an installed package, e.g. "orders" or "@shop/orders". */
-  module: string;
+  /** What runs in the image. hare: the project's consumer runtime, which loads spec.module and serves /healthz, /readyz and /drain on port 8080; the operator adds the probes and a preStop drain on them. generic: any image that honours the pod contract (docs/pod-contract.md): it gets the same HARE_* env, drains on SIGTERM, and takes its probes, lifecycle hooks and ports from the template only. */
+  runtime: "hare" | "generic";
+  /** Name of the consumer module the runtime loads from the image: a folder under the modules directory or an installed package, e.g. "orders" or "@shop/orders". Required with runtime hare; with runtime generic it is optional and passed on as HARE_MODULE. */
+  module?: string;
   /** Container image with the consumer runtime and the module, e.g. registry.example/shop/consumers:1.4.2. */
   image: string;
   /** Desired number of consumer pods: the target of the scale subresource (kubectl scale, HPA, KEDA). When absent the operator sets it (autoscaling.minReplicas when autoscaling is enabled, at least 1; otherwise 1). With autoscaling enabled the autoscaler edits it. */

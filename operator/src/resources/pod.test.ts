@@ -56,6 +56,25 @@ describe('desiredPod', () => {
     expect(c?.livenessProbe?.httpGet?.path).toBe('/healthz');
   });
 
+  it('gives a generic image the same env and grace period, and none of the runtime\'s port, probes or preStop', () => {
+    const hare = desiredPod(makePool({ drain: { timeoutSeconds: 120 } })).pod;
+    const pool = makePool({ runtime: 'generic', drain: { timeoutSeconds: 120 } });
+    delete pool.spec.module;
+    const generic = desiredPod(pool).pod;
+    const c = generic.spec?.containers[0];
+    expect(generic.spec?.terminationGracePeriodSeconds).toBe(135);
+    expect(c?.ports).toBeUndefined();
+    expect(c?.livenessProbe).toBeUndefined();
+    expect(c?.readinessProbe).toBeUndefined();
+    expect(c?.lifecycle).toBeUndefined();
+    const names = (p: typeof hare): string[] => (p.spec?.containers[0]?.env ?? []).map((e) => e.name);
+    expect(names(generic)).toEqual(names(hare).filter((n) => n !== ENV.module));
+    expect(c?.securityContext).toEqual(hare.spec?.containers[0]?.securityContext);
+    const named = desiredPod(makePool({ runtime: 'generic', module: 'billing' })).pod.spec?.containers[0]?.env;
+    expect(named?.find((e) => e.name === ENV.module)?.value).toBe('billing');
+    expect(desiredPod(makePool({ runtime: 'generic' })).templateHash).not.toBe(desiredPod(makePool()).templateHash);
+  });
+
   it('hands the fatal message of the runtime (or the log tail) to the kubelet as the termination message', () => {
     const c = desiredPod(makePool()).pod.spec?.containers[0];
     expect(c).toMatchObject({ terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'FallbackToLogsOnError' });

@@ -69,16 +69,12 @@ const RESTRICTED: V1SecurityContext = {
 };
 
 function container(pool: Pool): V1Container {
-  const httpGet = (path: string): { path: string; port: string } => ({ path, port: HTTP_PORT_NAME });
   const c: V1Container = {
     name: CONTAINER_NAME,
     image: pool.spec.image,
     imagePullPolicy: 'IfNotPresent',
     env: [...contractEnv(pool), ...((pool.spec.template?.spec?.env ?? []) as V1EnvVar[])],
-    ports: [{ name: HTTP_PORT_NAME, containerPort: HTTP_PORT, protocol: 'TCP' }],
-    livenessProbe: { httpGet: httpGet(PATHS.healthz), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-    readinessProbe: { httpGet: httpGet(PATHS.readyz), periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 1 },
-    lifecycle: { preStop: { httpGet: httpGet(PATHS.drain) } },
+    ...(pool.spec.runtime === 'hare' ? runtimeEndpoints() : {}),
     // the runtime's fatal message, or the log tail when it could not write one, becomes lastState.terminated.message
     terminationMessagePath: TERMINATION_LOG,
     terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -88,6 +84,20 @@ function container(pool: Pool): V1Container {
   const resources = pool.spec.template?.spec?.resources;
   if (resources) c.resources = resources as V1Container['resources'];
   return c;
+}
+
+/**
+ * The hare runtime's port, probes and preStop drain. A generic image may serve none of them: it drains on
+ * SIGTERM alone, and its probes and hooks come from the template.
+ */
+function runtimeEndpoints(): Pick<V1Container, 'ports' | 'livenessProbe' | 'readinessProbe' | 'lifecycle'> {
+  const httpGet = (path: string): { path: string; port: string } => ({ path, port: HTTP_PORT_NAME });
+  return {
+    ports: [{ name: HTTP_PORT_NAME, containerPort: HTTP_PORT, protocol: 'TCP' }],
+    livenessProbe: { httpGet: httpGet(PATHS.healthz), periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+    readinessProbe: { httpGet: httpGet(PATHS.readyz), periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 1 },
+    lifecycle: { preStop: { httpGet: httpGet(PATHS.drain) } },
+  };
 }
 
 /** The pod contract's env, sorted by name; the broker URI stays a secret reference. */

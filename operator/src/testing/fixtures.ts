@@ -20,6 +20,7 @@ export function makePool(spec: DeepPartial<Pool['spec']> = {}, name = 'orders'):
     kind: 'ConsumerPool',
     metadata: { name, namespace: 'shop', uid: `uid-${name}`, generation: 1 },
     spec: {
+      runtime: 'hare',
       module: 'orders',
       image: 'registry.example/shop/consumers:1.4.2',
       replicas: 2,
