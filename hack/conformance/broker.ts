@@ -1,8 +1,9 @@
-// The kit's side of the broker: publishing with confirms, passive looks, a tap on the retry exchange,
-// sweeping what is left in a queue, comparing the declared topology with the runtime's, clean-up.
+// The kit's side of the broker: the pool's topology (declared as the operator does), publishing with confirms,
+// passive looks, a tap on the retry exchange, sweeping what is left in a queue, clean-up.
 import { connect } from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { TopologyPlan } from '../../consumer-image/src/topology-plan.ts';
+import { declareTopology } from '../../consumer-image/src/topology.ts';
 
 export interface Swept {
   readonly id: string;
@@ -38,28 +39,17 @@ export class KitBroker {
     if (this.#returned > 0) throw new Error(`${this.#returned} message(s) published to exchange '${exchange}' with routing key '${routingKey}' reached no queue`);
   }
 
+  /** Declares the pool's topology with the runtime's own code, as the operator does for `declare: operator`. */
+  async declare(plan: TopologyPlan): Promise<void> {
+    await declareTopology(this.#connection, plan);
+  }
+
   /** Passive declare on a channel of its own: undefined when the queue does not exist. */
   async queue(name: string): Promise<{ messages: number; consumers: number } | undefined> {
     return this.#onChannel(async (ch) => {
       const q = await ch.checkQueue(name);
       return { messages: q.messageCount, consumers: q.consumerCount };
     }).catch(() => undefined);
-  }
-
-  /** What differs between the broker and the runtime's plan: missing objects or other arguments. */
-  async topologyProblems(plan: TopologyPlan): Promise<string[]> {
-    const problems: string[] = [];
-    const probe = async (what: string, passive: (ch: Channel) => Promise<unknown>, equal: (ch: Channel) => Promise<unknown>): Promise<void> => {
-      if (!(await this.#onChannel(passive).then(() => true, () => false))) return void problems.push(`${what} is not declared`);
-      await this.#onChannel(equal).catch((err: unknown) => problems.push(`${what} differs: ${err instanceof Error ? err.message : String(err)}`));
-    };
-    for (const name of plan.exchanges) {
-      await probe(`exchange '${name}'`, (ch) => ch.checkExchange(name), (ch) => ch.assertExchange(name, 'topic', { durable: true }));
-    }
-    for (const q of plan.queues) {
-      await probe(`queue '${q.name}'`, (ch) => ch.checkQueue(q.name), (ch) => ch.assertQueue(q.name, { durable: true, arguments: { ...q.arguments } }));
-    }
-    return problems;
   }
 
   /** A queue of the kit's bound to `exchange`: sees every message routed through it (retries coming back). */

@@ -33,7 +33,8 @@ export function freshPool(queueType: TestPool['queueType'], httpPort: number, su
   };
 }
 
-/** The environment of the consumer container, as operator/src/resources/pod.ts writes it (module only when given). */
+/** The environment of the consumer container, as operator/src/resources/pod.ts writes it (module only when given).
+ * spec.queue.declare is `operator`, its default: the kit declares the topology before the consumer starts, as the operator does. */
 export function poolEnv(pool: TestPool, brokerUri: string, module: string | undefined): Record<string, string> {
   const env: Record<string, string> = {
     [ENV.brokerUri]: brokerUri,
@@ -42,6 +43,7 @@ export function poolEnv(pool: TestPool, brokerUri: string, module: string | unde
     [ENV.routingKey]: pool.queue,
     [ENV.prefetch]: String(pool.prefetch),
     [ENV.queueType]: pool.queueType,
+    [ENV.declare]: 'operator',
     [ENV.retryLimit]: String(pool.retryLimit),
     [ENV.retryDelaysMs]: pool.retryDelaysMs.join(','),
     [ENV.drainTimeoutSeconds]: String(pool.drainTimeoutSeconds),

@@ -19,6 +19,7 @@ type Config struct {
 	RoutingKey      string
 	Prefetch        int
 	QueueType       string // classic | quorum
+	Declare         string // operator: declare the topology (again, as a check) | none: only check that it exists
 	RetryLimit      int
 	RetryDelaysMs   []int // ascending; the last one repeats
 	RedeliveryLimit int
@@ -51,6 +52,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		RoutingKey:      text("HARE_ROUTING_KEY"),
 		Prefetch:        integer("HARE_PREFETCH", 1, 1, 65535),
 		QueueType:       text("HARE_QUEUE_TYPE"),
+		Declare:         text("HARE_DECLARE"),
 		RetryLimit:      integer("HARE_RETRY_LIMIT", 15, 0, 1_000_000),
 		RedeliveryLimit: integer("HARE_REDELIVERY_LIMIT", 10, 1, 1000),
 		PodName:         text("HARE_POD_NAME"),
@@ -71,6 +73,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	case "classic", "quorum":
 	default:
 		fail("HARE_QUEUE_TYPE", fmt.Sprintf("must be classic or quorum (got %q)", c.QueueType))
+	}
+	switch c.Declare {
+	case "":
+		c.Declare = "operator"
+	case "operator", "none":
+	default:
+		fail("HARE_DECLARE", fmt.Sprintf("must be operator or none (got %q)", c.Declare))
 	}
 	c.RetryDelaysMs = parseDelays(text("HARE_RETRY_DELAYS_MS"), func(p string) { fail("HARE_RETRY_DELAYS_MS", p) })
 	c.DrainTimeout = parseSeconds(text("HARE_DRAIN_TIMEOUT_SECONDS"), func(p string) { fail("HARE_DRAIN_TIMEOUT_SECONDS", p) })

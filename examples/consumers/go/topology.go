@@ -12,7 +12,16 @@ func deadQueue(queue string) string          { return queue + ".dead" }
 
 // declareTopology lays out exchange X -> exchange <queue> -> queue <queue> (routing key RK);
 // <queue>.delay.<ms> (TTL ms) dead-letter back to exchange <queue> with RK; <queue>.dead is terminal.
+// With HARE_DECLARE=none the topology is managed elsewhere: it only checks that the queues exist.
 func declareTopology(ch *amqp.Channel, c Config) error {
+	if c.Declare == "none" {
+		for _, name := range queueNames(c) {
+			if _, err := ch.QueueDeclarePassive(name, true, false, false, false, nil); err != nil {
+				return fmt.Errorf("queue %q (HARE_DECLARE=none: it must be declared elsewhere): %w", name, err)
+			}
+		}
+		return nil
+	}
 	typeArgs := amqp.Table{}
 	if c.QueueType == "quorum" {
 		typeArgs["x-queue-type"] = "quorum"
@@ -62,4 +71,12 @@ func distinct(sorted []int) []int {
 		}
 	}
 	return out
+}
+
+func queueNames(c Config) []string {
+	names := []string{c.Queue, deadQueue(c.Queue)}
+	for _, ms := range distinct(c.RetryDelaysMs) {
+		names = append(names, delayQueue(c.Queue, ms))
+	}
+	return names
 }

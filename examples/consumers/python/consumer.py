@@ -48,6 +48,9 @@ def load_config(env):
     if not uri.startswith(("amqp://", "amqps://")):
         problems.append("HARE_BROKER_URI: must be an amqp:// or amqps:// URI (not shown, it may hold credentials)")
     queue_type = env.get("HARE_QUEUE_TYPE", "").strip() or "classic"
+    declare = env.get("HARE_DECLARE", "").strip() or "operator"
+    if declare not in ("operator", "none"):
+        problems.append(f"HARE_DECLARE: must be operator or none (got {declare!r})")
     if queue_type not in ("classic", "quorum"):
         problems.append(f"HARE_QUEUE_TYPE: must be classic or quorum (got {queue_type!r})")
     raw_delays = env.get("HARE_RETRY_DELAYS_MS", "").strip() or "10000"
@@ -67,6 +70,7 @@ def load_config(env):
         "routing_key": env.get("HARE_ROUTING_KEY", "").strip() or queue,
         "prefetch": integer("HARE_PREFETCH", 1, 1, 65535),
         "queue_type": queue_type,
+        "declare": declare,
         "retry_limit": integer("HARE_RETRY_LIMIT", 15, 0, 1_000_000),
         "delays": sorted(int(p) for p in parts),
         "redelivery_limit": integer("HARE_REDELIVERY_LIMIT", 10, 1, 1000),
@@ -80,8 +84,13 @@ def load_config(env):
 
 
 def declare_topology(channel, c):
-    """exchange X -> exchange <queue> -> queue <queue>; <queue>.delay.<ms> dead-letter back; <queue>.dead."""
+    """exchange X -> exchange <queue> -> queue <queue>; <queue>.delay.<ms> dead-letter back; <queue>.dead.
+    With HARE_DECLARE=none the topology is managed elsewhere: only check that the queues exist."""
     queue, rk = c["queue"], c["routing_key"]
+    if c["declare"] == "none":
+        for name in [queue, f"{queue}.dead"] + [f"{queue}.delay.{ms}" for ms in sorted(set(c["delays"]))]:
+            channel.queue_declare(name, passive=True)  # raises ChannelClosedByBroker (404) when missing
+        return
     type_args = {"x-queue-type": "quorum"} if c["queue_type"] == "quorum" else {}
     channel.exchange_declare(queue, "topic", durable=True)
     if c["exchange"] and c["exchange"] != queue:
