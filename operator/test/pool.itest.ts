@@ -43,7 +43,12 @@ describe('ConsumerPool -> pods', () => {
       return p.status?.replicas === 3 && p.status;
     });
     expect(status).toMatchObject({ replicas: 3, readyReplicas: 0, updatedReplicas: 3, drainingReplicas: 0, selector: 'hare.dev/pool=orders', observedGeneration: 1 });
-    expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ReplicasNotReady', message: '0/3 pods ready' });
+    // the real scheduler finds no node for the pods (they select none): Ready says so, with its message
+    const unschedulable = await waitFor('Ready=False Unschedulable', async () => {
+      const p = await getPool(s.k, s.ns, 'orders');
+      return p.status?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'Unschedulable');
+    });
+    expect(unschedulable).toMatchObject({ status: 'False', message: expect.stringMatching(/^0\/3 pods ready; 3 pods unschedulable: /) as string });
     for (const pod of await poolPods(s.k, s.ns, 'orders')) await setPodReady(s.k, pod, true);
     const ready = await waitFor('Ready=True', async () => {
       const p = await getPool(s.k, s.ns, 'orders');
@@ -111,7 +116,8 @@ describe('ConsumerPool -> pods', () => {
     await waitFor('2 pods after the fix', async () => (await poolPods(s.k, s.ns, 'broken')).length === 2);
     await waitFor('InvalidSpec cleared', async () => {
       const p = await getPool(s.k, s.ns, 'broken');
-      return p.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'ReplicasNotReady';
+      const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready !== undefined && ready.reason !== 'InvalidSpec' && ready.status === 'False';
     });
   });
 
