@@ -167,37 +167,41 @@ describe('leader election when the API server hangs (a stalling proxy in front o
     await behindProxy('stall-a-0');
     await behindProxy('stall-b-0');
     const results: { handover: number; oldExit: number; firstWrite: number; oldWritesAfter: number; oldWritesStalled: number }[] = [];
+    /** Both replicas as they were: exit, last log lines, stderr (for a failure's message). */
+    const story = (round: number, rs: Replica[]): string => `round ${round}:\n` + rs.map((r) =>
+      `${r.name} (exit ${r.op.child.exitCode ?? r.op.child.signalCode ?? 'none'}, last sample ${JSON.stringify(recorder.latest(r.op))}):\n` +
+      r.op.logs.slice(-10).map((l) => `  ${JSON.stringify(l).slice(0, 300)}`).join('\n') + `\n  stderr: ${r.op.stderr().slice(-1500)}`).join('\n');
     for (let round = 0; round < HANDOVERS; round++) {
       const running = replicas.filter((r) => r.exitedAt === undefined);
-      const leader = await waitFor('exactly one leader', () => {
+      const told = <T>(waiting: Promise<T>): Promise<T> =>
+        waiting.catch((err: unknown) => { throw new Error(`${String(err)}\n${story(round, running)}`); });
+      const leader = await told(waitFor('exactly one leader', () => {
         const leading = running.filter((r) => recorder.latest(r.op)?.leader);
         return leading.length === 1 ? leading[0] : undefined;
-      }, 30_000, 100);
+      }, 30_000, 100));
       const standby = running.find((r) => r !== leader)!;
       await waitFor('a sample of the standby', () => recorder.latest(standby.op), 5000, 50);
       const baseline = recorder.latest(standby.op)!.writes;
       const oldAtStall = recorder.latest(leader.op)?.writes ?? 0;
       leader.proxy.stall();
       const stalledAt = Date.now();
-      const took = await waitFor('the standby to lead', () => recorder.samples(standby.op).find((s) => s.at > stalledAt && s.leader), 20_000, 50);
+      const took = await told(waitFor('the standby to lead', () => recorder.samples(standby.op).find((s) => s.at > stalledAt && s.leader), 20_000, 50));
       // work both could do: a backlog (or its end) that the autoscaler answers with a /scale patch
       if (round % 2 === 0) await mq.publish(queue, 40);
       else await mq.purge(queue);
       const samples = recorder.samples(standby.op);
-      const first = await waitFor("the new leader's first write", () => {
+      const first = await told(waitFor("the new leader's first write", () => {
         const i = samples.findIndex((s) => s.at > stalledAt && s.writes > baseline);
         return i > 0 ? { before: samples[i - 1]!.at, seen: samples[i]!.at } : undefined;
-      }, 20_000, 50);
+      }, 20_000, 50));
       await new Promise((r) => setTimeout(r, 2500)); // over two autoscaler polls: a leader that still acted would write now
       const old = recorder.samples(leader.op);
       const oldBefore = old.filter((s) => s.at <= first.before).at(-1)?.writes ?? oldAtStall;
       const oldMax = Math.max(oldBefore, ...old.filter((s) => s.at > first.before).map((s) => s.writes));
       const oldWritesAfter = oldMax - oldBefore;
-      const story = `round ${round}, ${leader.name} stalled, ${standby.name} took over; ${leader.name}'s last log lines:\n` +
-        leader.op.logs.slice(-12).map((l) => JSON.stringify(l).slice(0, 300)).join('\n');
-      expect(oldWritesAfter, `writes by the deposed leader after the new leader's first write (${story})`).toBe(0);
+      expect(oldWritesAfter, `writes by the deposed leader ${leader.name} after the new leader's first write (${story(round, [leader])})`).toBe(0);
       // and every write it issued, seen by a poll or not, came before: it had exited by then
-      expect(leader.exitedAt ?? Infinity, `the deposed leader still ran at the new leader's first write (${story})`).toBeLessThanOrEqual(first.before);
+      expect(leader.exitedAt ?? Infinity, `${leader.name} still ran at the new leader's first write (${story(round, [leader])})`).toBeLessThanOrEqual(first.before);
       expect(leader.op.logs.some((l) => l.msg === 'lost leadership: could not renew the lease in time')).toBe(true);
       results.push({
         handover: took.at - stalledAt, oldExit: leader.exitedAt! - stalledAt, firstWrite: first.seen - stalledAt,

@@ -11,6 +11,8 @@ export interface OperatorProcess {
   healthPort: number;
   /** Parsed JSON log lines so far. */
   logs: Record<string, unknown>[];
+  /** What the process wrote to stderr so far (a crash's stack). */
+  stderr(): string;
   /** SIGTERM (graceful) or SIGKILL; resolves when the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Text of /metrics. */
@@ -48,6 +50,7 @@ export async function startOperator(kubeconfig: string, args: string[], env: Rec
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const op: OperatorProcess = {
     child, metricsPort, healthPort, logs,
+    stderr: () => stderr,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
