@@ -79,14 +79,19 @@ export async function startPrometheus(dir: string, jobs: object[], interval = '5
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let failed: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (err) => { failed = err; resolve(); });
+  });
   const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && !failed) child.kill('SIGTERM');
     await exited;
     rmSync(dir, { recursive: true, force: true });
   };
   for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    if (failed) throw new Error(`prometheus could not start (${failed.message}): install Debian's prometheus package (bash hack/cluster-deps.sh)`);
     if (child.exitCode !== null) throw new Error(`prometheus exited:\n${out}`);
     if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) return { url, stop, output: () => out };
     await new Promise((r) => setTimeout(r, 250));
