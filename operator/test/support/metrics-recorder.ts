@@ -49,7 +49,9 @@ export class MetricsRecorder {
     const alive = [...this.series.entries()].filter(([op]) => op.child.exitCode === null && op.child.signalCode === null);
     await Promise.all(alive.map(async ([op, samples]) => {
       const at = Date.now();
-      const text = await fetch(`http://127.0.0.1:${op.metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), () => undefined);
+      // a process that exits mid-answer fails the body, not the fetch: either way there is no sample
+      const text = await fetch(`http://127.0.0.1:${op.metricsPort}/metrics`, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.text()).catch(() => undefined);
       if (text !== undefined) samples.push({ at, leader: leaderIn(text), writes: writesIn(text) });
     }));
     this.polling = false;
