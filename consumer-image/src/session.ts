@@ -1,4 +1,5 @@
-// One broker session: connection (named after the pod), topology, confirm publishers and the consumer.
+// One broker session: the consuming connection (named after the pod), a publishing connection, topology, confirm
+// publishers and the consumer.
 import { connect } from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import type { ConsumeContext } from './api.ts';
@@ -38,10 +39,7 @@ const REDECLARE_MIN_INTERVAL_MS = 5_000;
 /** Connects, declares, starts consuming; on any failure the connection is closed and the error thrown. */
 export async function openSession(deps: SessionDeps): Promise<Session> {
   const { config, logger } = deps;
-  const connection = await connect(config.brokerUri, {
-    clientProperties: { connection_name: config.podName, product: 'hare-operator consumer runtime' },
-    timeout: CONNECT_TIMEOUT_MS,
-  });
+  const connection = await open(config, config.podName);
   let markLost: (reason: Error) => void = () => undefined;
   const lost = new Promise<Error>((resolve) => (markLost = resolve));
   // handlers still running when the session is lost are orphans: aborted, no longer in flight, redelivered
@@ -56,10 +54,18 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
   connection.on('close', (err?: Error) => markLost(err ?? connectionError ?? new Error('connection closed by the broker')));
   connection.on('blocked', (reason: string) => logger.warn({ reason }, 'broker blocked the connection (resource alarm)'));
   connection.on('unblocked', () => logger.info('broker unblocked the connection'));
+  let publishing: ChannelModel | undefined;
   try {
     await declareTopology(connection, deps.plan, config.declare);
-    const retryPublisher = new ConfirmPublisher(connection);
-    const modulePublisher = new ConfirmPublisher(connection);
+    // publishes on a connection of their own: under a resource alarm the broker stops reading from connections that
+    // publish, and acks (and the drain's basic.cancel) must still get through
+    const pub = (publishing = await open(config, `${config.podName} publish`));
+    publishing.on('error', () => undefined); // the close event carries the reason
+    publishing.on('close', (err?: Error) => markLost(err ?? new Error('publishing connection closed by the broker')));
+    publishing.on('blocked', (reason: string) => logger.warn({ reason }, 'broker blocked the publishing connection (resource alarm); acks go on'));
+    publishing.on('unblocked', () => logger.info('broker unblocked the publishing connection'));
+    const retryPublisher = new ConfirmPublisher(publishing);
+    const modulePublisher = new ConfirmPublisher(publishing);
     const redeclare = throttledRedeclare(connection, deps);
     const processor = deps.makeProcessor(redeclare);
     const context = deps.makeContext(modulePublisher, orphaned.signal);
@@ -80,18 +86,24 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
     return {
       lost,
       cancel: () => intake.stop(),
-      close: () => closeAll(connection, channel, [retryPublisher, modulePublisher]),
+      close: () => closeAll([connection, pub], channel, [retryPublisher, modulePublisher]),
     };
   } catch (err) {
+    await publishing?.close().catch(() => undefined);
     await connection.close().catch(() => undefined);
     throw err;
   }
 }
 
-async function closeAll(connection: ChannelModel, channel: Channel, publishers: ConfirmPublisher[]): Promise<void> {
+/** A connection named for the pod (the `connection_name` client property operators see in the management UI). */
+function open(config: RuntimeConfig, name: string): Promise<ChannelModel> {
+  return connect(config.brokerUri, { clientProperties: { connection_name: name, product: 'hare-operator consumer runtime' }, timeout: CONNECT_TIMEOUT_MS });
+}
+
+async function closeAll(connections: ChannelModel[], channel: Channel, publishers: ConfirmPublisher[]): Promise<void> {
   await channel.close().catch(() => undefined);
   await Promise.all(publishers.map((p) => p.close()));
-  await connection.close().catch(() => undefined);
+  for (const c of connections) await c.close().catch(() => undefined);
 }
 
 /** Re-declares the topology (e.g. a delay queue was deleted under us), at most every few seconds. */
