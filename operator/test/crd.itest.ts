@@ -44,6 +44,8 @@ const CATALOGUE: { what: string; name?: string; edit: (s: Spec) => void; message
   { what: 'replicas above max while autoscaling', edit: (s) => { s.replicas = 9; s.autoscaling = { maxReplicas: 4 }; }, message: /spec\.replicas must not exceed spec\.autoscaling\.maxReplicas/ },
   { what: 'fallback outside the bounds', edit: (s) => { s.autoscaling = { minReplicas: 1, maxReplicas: 3, fallback: { replicas: 7 } }; }, message: /fallback\.replicas must lie between minReplicas and maxReplicas/ },
   { what: 'reserved pod label', edit: (s) => { s.template = { metadata: { labels: { 'hare.dev/pool': 'x' } } }; }, message: /must not use the reserved prefix 'hare\.dev\/'/ },
+  { what: 'a ServiceAccount name that cannot exist', edit: (s) => { s.template = { spec: { serviceAccountName: 'Consumers!' } }; }, message: /serviceAccountName must be a DNS subdomain/ },
+  { what: 'a priority class name that cannot exist', edit: (s) => { s.template = { spec: { priorityClassName: 'High Priority' } }; }, message: /priorityClassName must be a DNS subdomain/ },
   { what: 'reserved env name', edit: (s) => { s.template = { spec: { env: [{ name: 'HARE_QUEUE', value: 'x' }] } }; }, message: /env names starting with 'HARE_' are reserved/ },
   { what: 'zero drain timeout', edit: (s) => { s.drain = { timeoutSeconds: 0 }; }, message: /spec\.drain\.timeoutSeconds.*greater than or equal to 1/ },
 ];
@@ -67,7 +69,7 @@ describe('ConsumerPool CRD on the API server', () => {
     const r = await k.kubectlStdin(JSON.stringify(poolManifest('minimal', { replicas: 1 })), 'apply', '-n', ns, '-f', '-');
     expect(r.stderr).toBe('');
     const pool = await getPool(k, ns, 'minimal');
-    expect(pool.spec.queue).toEqual({ name: 'minimal', prefetch: 1, type: 'classic', retry: { limit: 15, delaysMs: [10000] } });
+    expect(pool.spec.queue).toEqual({ name: 'minimal', declare: 'operator', prefetch: 1, type: 'classic', retry: { limit: 15, delaysMs: [10000] } });
     expect(pool.spec.drain).toEqual({ timeoutSeconds: 30 });
     expect(pool.spec.autoscaling).toBeUndefined();
   });

@@ -89,3 +89,18 @@ describe('Reconciler after a lost create answer', () => {
     expect(created).toHaveLength(2);
   });
 });
+
+describe('Reconciler after a refusal that passes by itself', () => {
+  it('says in Progressing why pods are missing while it retries', async () => {
+    const pool = makePool({ replicas: 2 });
+    const { writer, events, expectations } = setup();
+    writer.createError = Object.assign(new Error('HTTP 403'), {
+      code: 403, body: JSON.stringify({ message: 'pods "orders-" is forbidden: error looking up service account shop/consumers: serviceaccount "consumers" not found' }),
+    });
+    const reconciler = new Reconciler({ pools: { get: () => pool }, podsOf: () => [], writer, events, expectations, now: () => new Date(0) });
+    await expect(reconciler.reconcile(KEY)).rejects.toThrow(/service account/);
+    expect(writer.statuses[0]?.conditions.find((c) => c.type === 'Progressing')).toMatchObject({
+      status: 'True', reason: 'FailedCreate', message: expect.stringMatching(/^0 of 2 pods exist; retrying create pod: .*serviceaccount "consumers" not found$/),
+    });
+  });
+});

@@ -62,7 +62,7 @@ export class Reconciler {
     const pods = deps.podsOf(pool);
     const { invalidSpec, failure: applyFailure } = await this.attempt(key, pool, pool.spec.replicas, pod, templateHash, pods);
     const now = deps.now();
-    const status = computeStatus({ pool, pods, templateHash, invalidSpec, now });
+    const status = computeStatus({ pool, pods, templateHash, invalidSpec, retrying: applyFailure?.message, now });
     const statusFailure = statusChanged(pool, status) ? await this.write(`status of ${key}`, () => deps.writer.applyStatus(pool, status)) : undefined;
     const scalerFailure = await this.showAutoscalerOff(key, pool, now);
     const failure = applyFailure ?? statusFailure ?? scalerFailure;

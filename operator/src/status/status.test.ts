@@ -26,6 +26,16 @@ describe('computeStatus', () => {
     expect(cond(s, 'Progressing')).toMatchObject({ status: 'False', reason: 'Stable' });
   });
 
+  it('names a pod write that fails and is retried (Progressing and Reconciling say why the pool is short)', () => {
+    const retrying = 'create pod: pods "orders-*" is forbidden: error looking up service account shop/consumers: serviceaccount "consumers" not found';
+    const s = computeStatus({ pool: makePool({ replicas: 2 }), pods: [], templateHash: 'h1', retrying, now });
+    const message = `0 of 2 pods exist; retrying ${retrying}`;
+    expect(cond(s, 'Progressing')).toMatchObject({ status: 'True', reason: 'FailedCreate', message });
+    expect(cond(s, 'Reconciling')).toMatchObject({ status: 'True', reason: 'FailedCreate', message });
+    const deleting = computeStatus({ pool: makePool({ replicas: 0 }), pods: [makePod({ name: 'a' })], templateHash: 'h1', retrying: 'delete pod a: etcd timeout', now });
+    expect(cond(deleting, 'Progressing')).toMatchObject({ reason: 'FailedDelete', message: '1 of 0 pods exist; retrying delete pod a: etcd timeout' });
+  });
+
   it('reports scaling and draining as progress', () => {
     const pool = makePool({ replicas: 1 });
     const up = computeStatus({ pool: makePool({ replicas: 3 }), pods: [makePod({ name: 'a' })], templateHash: 'h1', now });

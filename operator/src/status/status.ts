@@ -23,6 +23,8 @@ export interface StatusInput {
   templateHash: string;
   /** Set when the spec cannot work (e.g. the API server rejects the pod it implies). */
   invalidSpec?: string;
+  /** The failure of this reconcile's pod writes that is retried with backoff (e.g. a ServiceAccount not made yet). */
+  retrying?: string;
   now: Date;
 }
 
@@ -35,7 +37,7 @@ export const STUCK_AFTER_MS = 30_000;
 /** The conditions computeStatus writes; Reconciling and Stalled only while True. */
 const OWNED: readonly string[] = [CONDITION_TYPES.ready, CONDITION_TYPES.progressing, CONDITION_TYPES.reconciling, CONDITION_TYPES.stalled];
 
-export function computeStatus({ pool, pods, templateHash, invalidSpec, now }: StatusInput): OperatorStatus {
+export function computeStatus({ pool, pods, templateHash, invalidSpec, retrying, now }: StatusInput): OperatorStatus {
   const live = pods.filter(isLive);
   const terminating = pods.filter(isTerminating);
   const stuck = terminating.filter((p) => isStuck(p, now.getTime()));
@@ -49,7 +51,7 @@ export function computeStatus({ pool, pods, templateHash, invalidSpec, now }: St
     stuck,
   };
   const generation = pool.metadata.generation;
-  const progressing = progressingCondition(counts, invalidSpec);
+  const progressing = progressingCondition(counts, invalidSpec, retrying);
   const ours = [readyCondition(counts, live.filter((p) => !isReady(p)), invalidSpec), progressing, ...kstatusConditions(progressing, invalidSpec)];
   const kept = (pool.status?.conditions ?? []).filter((c) => ours.some((o) => o.type === c.type));
   const conditions = ours.reduce((list, c) => setCondition(list, c, generation, now), kept);
@@ -86,9 +88,13 @@ function readyCondition(c: Counts, notReady: readonly V1Pod[], invalidSpec: stri
   return { type, status: 'False', ...notReadySummary(notReady, c.ready, c.desired) };
 }
 
-function progressingCondition(c: Counts, invalidSpec: string | undefined): ConditionInput {
+function progressingCondition(c: Counts, invalidSpec: string | undefined, retrying: string | undefined): ConditionInput {
   const type = CONDITION_TYPES.progressing;
   if (invalidSpec !== undefined) return { type, status: 'False', reason: REASONS.invalidSpec, message: invalidSpec };
+  if (retrying !== undefined) {
+    const reason = retrying.startsWith('delete pod') ? REASONS.deleteFailed : REASONS.createFailed;
+    return { type, status: 'True', reason, message: `${c.live} of ${c.desired} ${plural(c.desired)} exist; retrying ${retrying}` };
+  }
   if (c.updated < c.live) {
     return { type, status: 'True', reason: REASONS.rollingUpdate, message: `${c.updated} of ${c.live} ${plural(c.live)} on the current template` };
   }
