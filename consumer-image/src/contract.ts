@@ -69,6 +69,12 @@ export const RETRY_HEADER = 'retry_count';
 /** Set on republished copies: where the message was first published (a retry arrives from the delay queue). */
 export const ORIGIN_HEADERS = { exchange: 'x-hare-original-exchange', routingKey: 'x-hare-original-routing-key' } as const;
 
+/** Set on messages the runtime dead-letters: why (retry-limit, rejected, ...), in words, and headers it dropped. */
+export const DEAD_HEADERS = { cause: 'x-hare-dead-cause', reason: 'x-hare-dead-reason', trimmed: 'x-hare-trimmed-headers' } as const;
+
+/** Set on the copies a dead-letter replay puts back on the queue: the request that moved them. */
+export const REPLAY_HEADER = 'x-hare-replay';
+
 /** Set by quorum queues on a redelivery: deliveries that ended unsettled (process died, connection lost). */
 export const DELIVERY_COUNT_HEADER = 'x-delivery-count';
 

@@ -1,10 +1,11 @@
 // Retry routing math: where a handled message goes (ack, a delay queue, the dead queue) and with which properties.
 import type { Options } from 'amqplib';
 import type { MessageProperties } from './api.ts';
-import { ACQUIRED_COUNT_HEADER, DELIVERY_COUNT_HEADER, ORIGIN_HEADERS, RETRY_HEADER } from './contract.ts';
+import { ACQUIRED_COUNT_HEADER, DEAD_HEADERS, DELIVERY_COUNT_HEADER, ORIGIN_HEADERS, RETRY_HEADER } from './contract.ts';
 import { deadQueueName, delayQueueName } from './topology-plan.ts';
 
 export { deadQueueName, delayQueueDelays, delayQueueName } from './topology-plan.ts';
+export { DEAD_HEADERS } from './contract.ts';
 
 /** What the handler's run amounted to. */
 export type Outcome =
@@ -29,8 +30,6 @@ export interface RetryPolicy {
   readonly redeliveryLimit: number;
 }
 
-/** Header names the runtime adds to dead-lettered messages. */
-export const DEAD_HEADERS = { cause: 'x-hare-dead-cause', reason: 'x-hare-dead-reason', trimmed: 'x-hare-trimmed-headers' } as const;
 const MAX_REASON_LENGTH = 1000;
 /** Trimmed copies keep only headers up to this size (amqplib encodes at most 64 KiB of headers). */
 const MAX_KEPT_HEADER_BYTES = 4096;

@@ -22,6 +22,8 @@ export interface OperatorConfig {
   staleWatchMs: number;
   logLevel: string;
   autoscaler: boolean;
+  /** Dead messages a replay moves per second at most. */
+  replayRate: number;
 }
 
 export const USAGE = `hare-operator: runs RabbitMQ consumer pools (ConsumerPool) as pods
@@ -39,6 +41,7 @@ export const USAGE = `hare-operator: runs RabbitMQ consumer pools (ConsumerPool)
   --stale-watch S               /healthz fails after S seconds without an answer to a list or watch (default 300)
   --log-level LEVEL             trace|debug|info|warn|error (default info)
   --no-autoscaler               do not run the queue-depth autoscaler
+  --replay-rate N               dead-letter replays move at most N messages a second (default 500)
 `;
 
 /** Thrown for unusable flags; main prints it with the usage text and exits 2. */
@@ -56,7 +59,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       'leader-elect': { type: 'boolean' }, 'leader-election-namespace': { type: 'string' }, 'leader-election-id': { type: 'string' },
       'lease-duration': { type: 'string' }, 'renew-deadline': { type: 'string' }, 'retry-period': { type: 'string' },
       workers: { type: 'string' }, resync: { type: 'string' }, 'stale-watch': { type: 'string' }, 'log-level': { type: 'string' },
-      'no-autoscaler': { type: 'boolean' }, help: { type: 'boolean' },
+      'no-autoscaler': { type: 'boolean' }, 'replay-rate': { type: 'string' }, help: { type: 'boolean' },
     },
   });
   if (values.help) throw new ConfigError('help requested');
@@ -89,6 +92,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     staleWatchMs: int('stale-watch', 300, 1) * 1000,
     logLevel: level,
     autoscaler: !values['no-autoscaler'],
+    replayRate: int('replay-rate', 500, 1),
   };
 }
 

@@ -20,6 +20,10 @@ export const LABELS = {
 export const ANNOTATIONS = {
   /** Standard pod deletion cost; lower values are removed first (honoured by victim ranking). */
   deletionCost: 'controller.kubernetes.io/pod-deletion-cost',
+  /** On a pool: a request id; the operator moves dead messages back to the queue once per id. */
+  replay: 'hare.dev/replay-dead',
+  /** On a pool, with replay: how many (default: all that are dead when the request starts). */
+  replayCount: 'hare.dev/replay-dead-count',
 } as const;
 
 export const APP_NAME = 'hare-consumer';
@@ -31,6 +35,7 @@ export const FIELD_MANAGERS = {
   operator: 'hare-operator',
   autoscaler: 'hare-autoscaler',
   topology: 'hare-topology',
+  replay: 'hare-replay',
 } as const;
 
 /** Identity used in Events. */
@@ -87,6 +92,10 @@ export const REASONS = {
   topologyRefused: 'TopologyRefused',
   brokerUnavailable: 'BrokerUnavailable',
   queuesKept: 'QueuesKept',
+  // dead-letter replay (Events)
+  replayStarted: 'ReplayStarted',
+  replayed: 'Replayed',
+  replayFailed: 'ReplayFailed',
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS];
 

@@ -16,10 +16,12 @@ import { SecretReader } from './kube/secrets.ts';
 import { Reflector, type Page } from './kube/reflector.ts';
 import { TransientError } from './errors.ts';
 import type { Logger } from './log.ts';
-import { GROUP, keyOf, PLURAL, VERSION } from './metadata.ts';
+import { GROUP, keyOf, PLURAL, REASONS, VERSION } from './metadata.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { Expectations } from './reconcile/expectations.ts';
 import { slimPod } from './reconcile/podstate.ts';
+import { brokerReplay, ReplayRunner } from './replay/runner.ts';
+import { brokerTopology, TopologyKeeper } from './topology/keeper.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { closeServer, startHealthServer, startMetricsServer } from './server/http.ts';
 
@@ -32,6 +34,8 @@ export class Operator {
   private readonly elector: LeaderElector | undefined;
   private readonly sources: DepthSources;
   private readonly autoscaler: Autoscaler | undefined;
+  private readonly topology: TopologyKeeper;
+  private readonly replay: ReplayRunner;
   private leading = false;
   private servers: Server[] = [];
   private readonly config: OperatorConfig;
@@ -61,9 +65,17 @@ export class Operator {
     const writer = new KubeClusterWriter(kc, counted);
     const events = new KubeEventRecorder(kc, log.child({ component: 'events' }), config.identity, counted);
     const poolCache = { get: (namespace: string, name: string): Pool | undefined => this.pools.get(keyOf(namespace, name)) };
+    const secrets = new SecretReader(kc);
+    this.topology = new TopologyKeeper({
+      broker: brokerTopology(this.sources), secrets, pools: poolCache, writer, events, log: log.child({ component: 'topology' }), clock: systemClock,
+    });
+    this.replay = new ReplayRunner({
+      broker: brokerReplay(this.sources), secrets, pools: poolCache, writer, events, log: log.child({ component: 'replay' }),
+      clock: systemClock, ratePerSecond: config.replayRate,
+    });
     if (config.autoscaler) {
       this.autoscaler = new Autoscaler({
-        sources: this.sources, secrets: new SecretReader(kc), pools: poolCache, writer, events,
+        sources: this.sources, secrets, pools: poolCache, writer, events,
         metrics: new ScalerMetrics(metrics.registry), log: log.child({ component: 'autoscaler' }), clock: systemClock, random: Math.random,
       });
     }
@@ -80,11 +92,16 @@ export class Operator {
       workers: config.workers, resyncMs: config.resyncMs,
     });
     const enqueue = this.controller.poolHandlers();
-    const scale = (p: Pool): void => { if (this.leading) this.autoscaler?.sync(p); };
     const poolHandlers = {
-      add: (p: Pool) => { enqueue.add(p); scale(p); },
-      update: (p: Pool) => { enqueue.update(p); scale(p); },
-      delete: (p: Pool) => { enqueue.delete(p); this.autoscaler?.forget(p); },
+      add: (p: Pool) => { enqueue.add(p); this.follow(p); },
+      update: (p: Pool) => { enqueue.update(p); this.follow(p); },
+      delete: (p: Pool) => {
+        enqueue.delete(p);
+        this.topology.forget(keyOf(p.metadata.namespace, p.metadata.name));
+        this.replay.forget(keyOf(p.metadata.namespace, p.metadata.name));
+        this.autoscaler?.forget(p);
+        if (this.leading) events.emit(p, 'Normal', REASONS.queuesKept, queuesKeptMessage(p));
+      },
     };
     const podHandlers = this.controller.podHandlers();
     const crd = { group: GROUP, version: VERSION, plural: PLURAL };
@@ -143,6 +160,8 @@ export class Operator {
   }
 
   async stop(): Promise<void> {
+    this.topology.stop();
+    this.replay.stop();
     this.autoscaler?.stop();
     await this.controller.stop();
     await this.sources.close();
@@ -156,7 +175,15 @@ export class Operator {
     this.log.info({ workers: this.config.workers, autoscaler: this.autoscaler !== undefined }, 'starting workers');
     this.leading = true;
     this.controller.start();
-    for (const pool of this.pools.values()) this.autoscaler?.sync(pool);
+    for (const pool of this.pools.values()) this.follow(pool);
+  }
+
+  /** The leader's broker-side loops follow every pool change: its topology, replay requests and autoscaler. */
+  private follow(pool: Pool): void {
+    if (!this.leading) return;
+    this.topology.sync(pool);
+    this.replay.sync(pool);
+    this.autoscaler?.sync(pool);
   }
 
   private healthy(): boolean {
@@ -169,4 +196,10 @@ export class Operator {
 function validPools(list: unknown): Page<Pool> {
   const page = list as Page<unknown>;
   return { items: page.items.filter(isPool), metadata: page.metadata };
+}
+
+/** The Event of a deleted pool: its queues stay on the broker, with their messages. */
+function queuesKeptMessage(pool: Pool): string {
+  const q = pool.spec.queue.name;
+  return `pool deleted; queue '${q}', '${q}.dead' and the delay queues stay on the broker with their messages (delete them there if they are no longer wanted)`;
 }

@@ -35,6 +35,25 @@ export interface ConsumerPoolStatus {
     /** Delay queues the operator declared and has not removed (a removed delay is deleted once empty). */
     delayQueues?: string[];
   };
+  /** The last dead-letter replay, asked for with the annotation hare.dev/replay-dead (a request id) and optionally hare.dev/replay-dead-count. Each request id is carried out once. */
+  replay?: {
+    /** The hare.dev/replay-dead value this describes. */
+    requestId?: string;
+    /** Running, Succeeded (the count moved, or the dead queue ran dry) or Failed (a malformed request). */
+    state?: "Running" | "Succeeded" | "Failed";
+    /** Messages to move (the count asked for, at most the dead queue's depth when the request started). */
+    requested?: number;
+    /** Messages moved from <queue>.dead back to <queue> so far. */
+    moved?: number;
+    /** Messages in <queue>.dead after the last step. */
+    left?: number;
+    /** What happened, in words. */
+    message?: string;
+    /** When the request started. */
+    startedAt?: string;
+    /** When it succeeded or failed. */
+    completedAt?: string;
+  };
   /** The autoscaler's last decision. */
   autoscaler?: AutoscalerStatus;
   /** Ready, Progressing, BrokerReachable, AutoscalingActive and TopologyReady (with Reconciling and Stalled for kstatus). */

@@ -79,7 +79,7 @@ export class BrokerConnection {
     const open = this.#o.connect ?? connect;
     try {
       // the error listener goes on as the connection arrives, even one that arrives after the timeout
-      const opening = open(this.#uri, { clientProperties: { connection_name: connectionName }, timeout: timeoutMs }).then((conn) => this.#listen(conn));
+      const opening = open(this.#uri, { clientProperties: { connection_name: connectionName }, timeout: timeoutMs, noDelay: true }).then((conn) => this.#listen(conn));
       const conn = await withTimeout(opening, timeoutMs, `connecting to ${this.target.display}`, (late) => {
         log.warn({ broker: this.target.display, connectionName }, 'autoscaler closing a broker connection that opened after the timeout');
         late.close().catch(() => undefined);

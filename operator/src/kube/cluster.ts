@@ -8,6 +8,8 @@ import { API_VERSION, FIELD_MANAGERS, GROUP, KIND, PLURAL, VERSION } from '../me
 import type { ClusterWriter } from '../reconcile/ports.ts';
 import type { ScalerStatus } from '../status/autoscaler-status.ts';
 import type { OperatorStatus } from '../status/status.ts';
+import type { TopologyStatus } from '../status/topology-status.ts';
+import type { ReplayStatus } from '../replay/runner.ts';
 
 /**
  * Called right before every write is issued: it counts it (hare_api_writes_total), or throws to refuse it
@@ -60,6 +62,16 @@ export class KubeClusterWriter implements ClusterWriter {
   /** Server-side applies the autoscaler's status fields with the autoscaler's field manager. */
   async applyScalerStatus(pool: Pool, status: ScalerStatus): Promise<void> {
     await this.applyStatusAs(pool, status, FIELD_MANAGERS.autoscaler);
+  }
+
+  /** Server-side applies TopologyReady and status.topology with the topology's field manager. */
+  async applyTopologyStatus(pool: Pool, status: TopologyStatus): Promise<void> {
+    await this.applyStatusAs(pool, status, FIELD_MANAGERS.topology);
+  }
+
+  /** Server-side applies status.replay with the replay's field manager. */
+  async applyReplayStatus(pool: Pool, status: { replay: ReplayStatus }): Promise<void> {
+    await this.applyStatusAs(pool, status, FIELD_MANAGERS.replay);
   }
 
   /**
