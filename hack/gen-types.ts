@@ -69,7 +69,9 @@ export function render(root: Schema): string {
   };
   const field = (key: string, prop: Schema, required: boolean, path: string, inner: string): string => {
     const doc = prop.description ? `${inner}/** ${prop.description.replace(/\s+/g, ' ').trim()} */\n` : '';
-    const optional = required || prop.default !== undefined ? '' : '?';
+    // status has a default only so that a pool no controller has seen reads as not observed yet: it stays optional,
+    // as pools built in code (tests, apply configurations) have none
+    const optional = required || (prop.default !== undefined && path !== '') ? '' : '?';
     return `${doc}${inner}${key}${optional}: ${typeOf(prop, path ? `${path}.${key}` : key, inner)};`;
   };
   const wrap = (t: string): string => (t.includes('|') ? `(${t})` : t);

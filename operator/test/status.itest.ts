@@ -7,7 +7,7 @@ import { AMQP_URI, broker } from './support/broker.ts';
 import { runContainer } from './support/container.ts';
 import { bindPod, fakeNode, type FakeNode } from './support/fake-node.ts';
 import { containerEnv, setContainerState, setPodReady } from './support/kubelet.ts';
-import { createPool, getPool, poolPods, waitFor, type Kube } from './support/kube.ts';
+import { createPool, freshNamespace, getPool, poolPods, waitFor, type Kube } from './support/kube.ts';
 import { kstatusBinary, kstatusOf } from './support/kstatus.ts';
 import { poolManifest } from './support/pools.ts';
 import { dumpLogsOnFailure, operatorSuite, type Suite } from './support/suite.ts';
@@ -207,8 +207,16 @@ describe('status that tells the truth', () => {
     }
   });
 
-  it('reads as kstatus reads it: InProgress while scaling and draining, Current when ready, Failed for an invalid spec', async () => {
+  it('reads as kstatus reads it: InProgress before the operator has seen it, while scaling and draining; Current when ready; Failed for an invalid spec', async () => {
     dumpLogsOnFailure(s);
+    // no operator watches this namespace: the status the API server defaults says "not observed yet"
+    const unwatched = await freshNamespace(s.k, 'it-status-unwatched');
+    try {
+      await createPool(s.k, unwatched, poolManifest('unseen', { replicas: 1 }));
+      expect(await kstatusOf(s.k, kstatus, unwatched, 'unseen')).toEqual({ name: 'unseen', status: 'InProgress', message: 'ConsumerPool generation is 1, but latest observed generation is 0' });
+    } finally {
+      await s.k.core.deleteNamespace({ name: unwatched }).catch(() => undefined);
+    }
     await createPool(s.k, s.ns, poolManifest('waiting', { replicas: 2 }));
     await waitFor('status of waiting', async () => (await getPool(s.k, s.ns, 'waiting')).status?.observedGeneration === 1);
     expect(await kstatusOf(s.k, kstatus, s.ns, 'waiting')).toMatchObject({ status: 'InProgress' });
