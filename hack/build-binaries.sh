@@ -66,17 +66,22 @@ build_etcd() {
 }
 
 build_helm() {
-  local v="$HELM_VERSION" dir="$WORK/helm-$HELM_VERSION" t0=$SECONDS
-  if [ -f "$BIN/.helm.stamp" ] && [ "$(cat "$BIN/.helm.stamp")" = "$v" ]; then stamp helm "$v"; fi  # r1 stamps: same flags
-  if have helm "$v"; then log "helm v$v: cached"; return; fi
+  # "+caps": built with the Kubernetes version its client-go knows (helm template/lint assume 1.20 without it)
+  local v="$HELM_VERSION" stampv="$HELM_VERSION+caps" dir="$WORK/helm-$HELM_VERSION" t0=$SECONDS
+  if have helm "$stampv"; then log "helm v$v: cached"; return; fi
   need_go "helm v$v"
   log "helm v$v: building"
   rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
   go mod init local/helmbuild >/dev/null 2>&1
   go mod edit "-require=helm.sh/helm/v3@v$v" -tool=helm.sh/helm/v3/cmd/helm
   go mod tidy
-  go build -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$v" -o "$BIN/helm" helm.sh/helm/v3/cmd/helm
-  stamp helm "$v"; took "helm v$v" "$t0"
+  # as helm's Makefile does: the default capabilities are client-go's version (v0.34 -> Kubernetes 1.34)
+  local cg minor ldf
+  cg=$(go list -f '{{.Version}}' -m k8s.io/client-go); minor=$(echo "$cg" | cut -d. -f2)
+  ldf="-s -w -X helm.sh/helm/v3/internal/version.version=v$v"
+  for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do ldf+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$minor"; done
+  go build -ldflags "$ldf" -o "$BIN/helm" helm.sh/helm/v3/cmd/helm
+  stamp helm "$stampv"; took "helm v$v" "$t0"
 }
 
 want="${1:-all}"
