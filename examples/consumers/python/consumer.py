@@ -130,7 +130,7 @@ class Consumer:
         self.ready = False
         self.draining = False
         self.held = []  # delivery tags handled during the drain, acked after basic.cancel
-        self.last_delivery = 0.0
+        self.last_delivery = 0.0  # when the last delivery was handled
 
     def stop(self, *_):
         self.stopping = True
@@ -176,10 +176,15 @@ class Consumer:
             log.warning("drain timed out; unfinished messages are left to the broker to redeliver")
 
     def on_message(self, channel, method, props, body):
-        self.last_delivery = time.monotonic()
         # pika dispatches deliveries that arrive meanwhile in the same call: hold acks from the signal on,
         # or an ack frees credit for the next delivery and the dispatch never returns to the drain
         self.draining = self.draining or self.stopping
+        try:
+            self.process(channel, method, props, body)
+        finally:
+            self.last_delivery = time.monotonic()  # the drain waits for quiet after the last one handled
+
+    def process(self, channel, method, props, body):
         headers = dict(props.headers or {})
         retries = int(headers.get(RETRY_HEADER) or 0)
         failure, target, dead_cause = None, None, None
