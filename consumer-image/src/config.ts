@@ -14,6 +14,8 @@ export interface RuntimeConfig {
   readonly routingKey: string;
   readonly prefetch: number;
   readonly queueType: QueueType;
+  /** operator: declare the topology (again, as a check); none: managed elsewhere, only check that it exists. */
+  readonly declare: 'operator' | 'none';
   readonly retryLimit: number;
   /** Sorted ascending, as HareMq sorts its cascade; the last value repeats. */
   readonly retryDelaysMs: readonly number[];
@@ -112,7 +114,7 @@ export function parseConfig(env: Env, hostname: string): ConfigResult {
   return r.errors.length > 0 ? { ok: false, errors: r.errors } : { ok: true, config };
 }
 
-type QueueConfig = Pick<RuntimeConfig, 'queue' | 'exchange' | 'routingKey' | 'prefetch' | 'queueType' | 'retryLimit' | 'retryDelaysMs' | 'redeliveryLimit'>;
+type QueueConfig = Pick<RuntimeConfig, 'queue' | 'exchange' | 'routingKey' | 'prefetch' | 'queueType' | 'declare' | 'retryLimit' | 'retryDelaysMs' | 'redeliveryLimit'>;
 
 function readQueue(r: Reader): QueueConfig {
   const queue = r.required(ENV.queue);
@@ -129,6 +131,7 @@ function readQueue(r: Reader): QueueConfig {
     routingKey,
     prefetch: r.int(ENV.prefetch, DEFAULTS.prefetch, 1, 65_535),
     queueType: r.oneOf<QueueType>(ENV.queueType, 'classic', ['classic', 'quorum']),
+    declare: r.oneOf(ENV.declare, 'operator', ['operator', 'none']),
     retryLimit: r.int(ENV.retryLimit, DEFAULTS.retryLimit, 0, 1_000_000),
     retryDelaysMs,
     redeliveryLimit: r.int(ENV.redeliveryLimit, DEFAULTS.redeliveryLimit, 1, 1_000),
