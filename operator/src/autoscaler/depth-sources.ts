@@ -142,6 +142,7 @@ export class DepthSources {
     const vhost = amqp.target.vhost;
     const queue = await http.queue(vhost, ref.queue);
     const perConnection = this.#o.perConnection ? await http.perConnectionUnacked(vhost, queue) : undefined;
-    return { unacked: queue.unacked, rates: queue.rates, ...(perConnection === undefined ? {} : { perConnectionUnacked: perConnection }) };
+    const busy = perConnection === undefined ? {} : { perConnectionUnacked: perConnection.byName, perPeerUnacked: perConnection.byPeer };
+    return { unacked: queue.unacked, rates: queue.rates, ...busy };
   }
 }

@@ -200,9 +200,9 @@ describe('Autoscaler loop: deletion and recreation', () => {
 
   it('gives busy pods only to the pool they were read for, and only for three intervals', async () => {
     const s = setup();
-    s.sources.depth.set('orders', { ...withUnacked(0, 10), depth: { ready: 0, unacked: 10, consumers: 1, perConnectionUnacked: { 'orders-a': 10 } } });
+    s.sources.depth.set('orders', { ...withUnacked(0, 10), depth: { ready: 0, unacked: 10, consumers: 1, perConnectionUnacked: { 'orders-a': 10 }, perPeerUnacked: { '10.0.0.4': 10 } } });
     await s.clock.advance(FIRST);
-    expect(s.loop.busyOf(s.current())).toEqual(new Map([['orders-a', 10]]));
+    expect(s.loop.busyOf(s.current())).toEqual({ byName: new Map([['orders-a', 10]]), byAddress: new Map([['10.0.0.4', 10]]) });
     expect(s.loop.busyOf({ ...s.current(), metadata: { ...s.current().metadata, uid: 'uid-orders-2' } })).toBeUndefined();
     s.sources.depth.set('orders', ready(0));
     await s.clock.advance(3 * 5000);

@@ -2,7 +2,7 @@
 import type { Pool } from '../api/pool.ts';
 import { errorText } from '../log.ts';
 import { keyOf, splitKey } from '../metadata.ts';
-import type { BusyMap } from '../reconcile/ranking.ts';
+import type { BrokerBusy } from '../reconcile/busy.ts';
 import { firstPollDelayMs, shortenedIntervalMs, type Random } from './jitter.ts';
 import { sourceConfig } from './pool-source.ts';
 import { runTick, type TickDeps, type Tracked } from './tick.ts';
@@ -60,12 +60,12 @@ export class Autoscaler {
     if (t !== undefined && t.uid === pool.metadata.uid) this.drop(t);
   }
 
-  /** Unacknowledged messages per pod from the last fresh reading (the reconciler prefers idle victims). */
-  busyOf(pool: Pool): BusyMap | undefined {
+  /** Unacknowledged messages per connection name and peer address from the last fresh reading (the reconciler prefers idle victims). */
+  busyOf(pool: Pool): BrokerBusy | undefined {
     const t = this.tracked.get(keyOf(pool.metadata.namespace, pool.metadata.name));
     if (t?.busy === undefined || t.uid !== pool.metadata.uid) return undefined;
     const interval = (pool.spec.autoscaling?.pollIntervalSeconds ?? 5) * 1000;
-    return this.deps.clock.now() - t.busy.at < 3 * interval ? t.busy.map : undefined;
+    return this.deps.clock.now() - t.busy.at < 3 * interval ? t.busy.counts : undefined;
   }
 
   stop(): void {

@@ -1,7 +1,7 @@
 // RabbitMQ management HTTP API client, one per management base URL: queue counts, per-connection unacked counts.
 import { DepthReadError, httpFailureKind, messageOf } from './read-error.ts';
 import { parseChannels, parseConnectionNames, parseQueue, perConnectionUnacked } from './management-parse.ts';
-import type { ManagementQueue } from './management-parse.ts';
+import type { ConsumerUnacked, ManagementQueue } from './management-parse.ts';
 import { managementTarget, scrub } from './uri.ts';
 import type { ManagementTarget } from './uri.ts';
 
@@ -37,9 +37,9 @@ export class ManagementClient {
     return parseQueue(await this.#get(`/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}`));
   }
 
-  /** Unacked messages per consumer connection of a queue read just before; the vhost lists are cached briefly. */
-  async perConnectionUnacked(vhost: string, queue: ManagementQueue): Promise<Record<string, number>> {
-    if (queue.consumerChannels.length === 0) return {};
+  /** Unacked messages per consumer connection (name and peer) of a queue read just before; the vhost lists are cached briefly. */
+  async perConnectionUnacked(vhost: string, queue: ManagementQueue): Promise<ConsumerUnacked> {
+    if (queue.consumerChannels.length === 0) return { byName: {}, byPeer: {} };
     const v = encodeURIComponent(vhost);
     const [channels, connections] = await Promise.all([
       this.#list(`/api/vhosts/${v}/channels?columns=name,messages_unacknowledged`),

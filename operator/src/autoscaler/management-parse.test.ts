@@ -5,7 +5,7 @@ import { DepthReadError } from './read-error.ts';
 
 const consumer = (conn: string, n: number): object => ({
   ack_required: true,
-  channel_details: { connection_name: conn, name: `${conn} (${n})`, number: n, peer_host: '10.0.0.1', user: 'app' },
+  channel_details: { connection_name: conn, name: `${conn} (${n})`, number: n, peer_host: conn.split(':')[0], user: 'app' },
   consumer_tag: `amq.ctag-${conn}-${n}`,
   prefetch_count: 10,
   queue: { name: 'orders', vhost: '/' },
@@ -26,7 +26,7 @@ describe('parseQueue', () => {
   it('reads counts, rates and the consumer channels', () => {
     const q = parseQueue(queueBody);
     expect(q).toMatchObject({ ready: 40, unacked: 17, consumers: 3, rates: { publish: 12.5, deliverGet: 11 } });
-    expect(q.consumerChannels[0]).toEqual({ channel: '10.0.0.1:5000 -> 10.0.0.9:5672 (1)', connection: '10.0.0.1:5000 -> 10.0.0.9:5672' });
+    expect(q.consumerChannels[0]).toEqual({ channel: '10.0.0.1:5000 -> 10.0.0.9:5672 (1)', connection: '10.0.0.1:5000 -> 10.0.0.9:5672', peerHost: '10.0.0.1' });
   });
 
   it('treats missing counters as an error, never as zero', () => {
@@ -53,11 +53,32 @@ describe('perConnectionUnacked', () => {
       { name: '10.0.0.2:5001 -> 10.0.0.9:5672', client_properties: { connection_name: 'orders-fghij' } },
       { name: '10.0.0.3:5002 -> 10.0.0.9:5672' },
     ]);
-    expect(perConnectionUnacked(q, channels, names)).toEqual({
+    expect(perConnectionUnacked(q, channels, names).byName).toEqual({
       'orders-abcde': 10,
       'orders-fghij': 0,
       '10.0.0.3:5002 -> 10.0.0.9:5672': 7,
     });
+  });
+
+  it('sums unacked per peer address too, every consumer connection from one address together', () => {
+    const q = parseQueue({
+      ...queueBody,
+      consumer_details: [consumer('10.0.0.1:5000 -> 10.0.0.9:5672', 1), consumer('10.0.0.1:5000 -> 10.0.0.9:5672', 2), consumer('10.0.0.1:5007 -> 10.0.0.9:5672', 1), consumer('10.0.0.2:5001 -> 10.0.0.9:5672', 1)],
+    });
+    const channels = parseChannels([
+      { name: '10.0.0.1:5000 -> 10.0.0.9:5672 (1)', messages_unacknowledged: 2 },
+      { name: '10.0.0.1:5000 -> 10.0.0.9:5672 (2)', messages_unacknowledged: 3 },
+      { name: '10.0.0.1:5007 -> 10.0.0.9:5672 (1)', messages_unacknowledged: 4 },
+      { name: '10.0.0.2:5001 -> 10.0.0.9:5672 (1)', messages_unacknowledged: 0 },
+    ]);
+    expect(perConnectionUnacked(q, channels, new Map()).byPeer).toEqual({ '10.0.0.1': 9, '10.0.0.2': 0 });
+  });
+
+  it('shows an IPv4 peer of a dual-stack listener as the plain address the pod has', () => {
+    const mapped = { ...queueBody, consumer_details: [{ channel_details: { connection_name: 'c', name: 'c (1)', peer_host: '::ffff:10.1.2.3' } }] };
+    expect(parseQueue(mapped).consumerChannels[0]?.peerHost).toBe('10.1.2.3');
+    const v6 = { ...queueBody, consumer_details: [{ channel_details: { connection_name: 'c', name: 'c (1)', peer_host: 'fd00::5' } }] };
+    expect(parseQueue(v6).consumerChannels[0]?.peerHost).toBe('fd00::5');
   });
 
   it('ignores malformed rows and rejects non-lists', () => {

@@ -1,11 +1,21 @@
-// Pure parsing of RabbitMQ management API answers: queue counts and rates, channels, connection names.
+// Pure parsing of RabbitMQ management API answers: queue counts and rates, channels, connection names and peers.
 import { DepthReadError } from './read-error.ts';
 import type { QueueRates } from './types.ts';
 
-/** A consumer of the queue: its channel and the broker's name for that channel's connection. */
+/** A consumer of the queue: its channel, the broker's name for that channel's connection, and the address it comes from. */
 export interface ConsumerChannel {
   readonly channel: string;
   readonly connection: string;
+  /** The connection's peer address as the broker sees it: the pod IP when nothing translates it on the way. */
+  readonly peerHost?: string;
+}
+
+/** Unacknowledged messages of a queue's consumers, summed per connection name and per peer address. */
+export interface ConsumerUnacked {
+  /** By the client-provided connection name (the runtime uses the pod name), else the broker's name. */
+  readonly byName: Record<string, number>;
+  /** By peer address, every consumer connection from that address together (images that name nothing). */
+  readonly byPeer: Record<string, number>;
 }
 
 export interface ManagementQueue {
@@ -58,9 +68,16 @@ function consumerChannels(details: unknown): ConsumerChannel[] {
     const ch: unknown = isObject(d) ? d.channel_details : undefined;
     const channel = str(ch, 'name');
     const connection = str(ch, 'connection_name');
-    if (channel !== undefined && connection !== undefined) out.push({ channel, connection });
+    const peer = str(ch, 'peer_host');
+    if (channel !== undefined && connection !== undefined) out.push({ channel, connection, ...(peer === undefined ? {} : { peerHost: plainAddress(peer) }) });
   }
   return out;
+}
+
+/** An IPv4 peer on a dual-stack listener may be shown as ::ffff:a.b.c.d; pods know it as a.b.c.d. */
+export function plainAddress(host: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(host);
+  return mapped?.[1] ?? host;
 }
 
 /** GET /api/queues/{vhost}/{name}. Missing counters mean the broker keeps no statistics: an error, not zero. */
@@ -99,18 +116,21 @@ export function parseConnectionNames(body: unknown): Map<string, string> {
 
 /**
  * Unacked messages per consumer connection of one queue, keyed by the client-provided connection name (the
- * pod name) or else the broker's. A channel's count covers every queue it consumes; the consumer runtime
- * consumes one queue per channel. Channels missing from the list (closed meanwhile) count as 0.
+ * pod name) or else the broker's, and per peer address. A channel's count covers every queue it consumes;
+ * the consumer runtime consumes one queue per channel. Channels missing from the list (closed meanwhile) count as 0.
  */
-export function perConnectionUnacked(queue: ManagementQueue, channels: readonly ChannelRow[], names: ReadonlyMap<string, string>): Record<string, number> {
+export function perConnectionUnacked(queue: ManagementQueue, channels: readonly ChannelRow[], names: ReadonlyMap<string, string>): ConsumerUnacked {
   const byChannel = new Map(channels.map((c) => [c.name, c.unacked]));
   const seen = new Set<string>();
-  const out: Record<string, number> = {};
-  for (const { channel, connection } of queue.consumerChannels) {
+  const byName: Record<string, number> = {};
+  const byPeer: Record<string, number> = {};
+  for (const { channel, connection, peerHost } of queue.consumerChannels) {
     if (seen.has(channel)) continue;
     seen.add(channel);
+    const unacked = byChannel.get(channel) ?? 0;
     const key = names.get(connection) ?? connection;
-    out[key] = (out[key] ?? 0) + (byChannel.get(channel) ?? 0);
+    byName[key] = (byName[key] ?? 0) + unacked;
+    if (peerHost !== undefined) byPeer[peerHost] = (byPeer[peerHost] ?? 0) + unacked;
   }
-  return out;
+  return { byName, byPeer };
 }

@@ -6,12 +6,12 @@ import { httpStatus } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { FIELD_MANAGERS, REASONS, splitKey } from '../metadata.ts';
 import type { ClusterWriter, EventSink } from '../reconcile/ports.ts';
-import type { BusyMap } from '../reconcile/ranking.ts';
+import type { BrokerBusy } from '../reconcile/busy.ts';
 import { computeScalerStatus, scalerStatusWorthWriting, type ScalerStatus } from '../status/autoscaler-status.ts';
 import { decide, initialState, type Decision, type PolicyOutput, type PolicyState } from './policy.ts';
 import { readDepth, sourceConfig, type SourceDeps, type SourceSlot } from './pool-source.ts';
 import type { ScalerMetrics } from './scaler-metrics.ts';
-import type { Reading } from './types.ts';
+import type { QueueDepth, Reading } from './types.ts';
 
 export interface TickDeps extends SourceDeps {
   /** The informer cache; read again after every await. */
@@ -30,7 +30,7 @@ export interface Tracked extends SourceSlot {
   readonly key: string;
   readonly uid: string;
   state?: PolicyState;
-  busy?: { map: BusyMap; at: number };
+  busy?: { counts: BrokerBusy; at: number };
   lastStatusWrite: number;
   timer?: unknown;
 }
@@ -69,7 +69,7 @@ export async function runTick(deps: TickDeps, t: Tracked, snapshot: Pool, live: 
 async function act(deps: TickDeps, t: Tracked, on: { pool: Pool; spec: AutoscalingSpec; reading: Reading }, live: () => boolean): Promise<TickOutcome> {
   const { pool, spec, reading } = on;
   const now = deps.now();
-  if (reading.ok && reading.depth.perConnectionUnacked) t.busy = { map: new Map(Object.entries(reading.depth.perConnectionUnacked)), at: now };
+  if (reading.ok && reading.depth.perConnectionUnacked) t.busy = { counts: brokerBusy(reading.depth), at: now };
   const { state, decision } = decideOn(t, pool, spec, reading, now);
   if (decision.replicas !== undefined && !(await scale(deps, pool, decision.replicas))) return dropped(deps, t.key, 'conflict');
   t.state = state;
@@ -80,6 +80,10 @@ async function act(deps: TickDeps, t: Tracked, on: { pool: Pool; spec: Autoscali
   if (after?.metadata.uid !== t.uid) return 'done';
   await writeStatus(deps, t, pool, computeScalerStatus({ pool, reading, decision, scaled: decision.replicas !== undefined, now: new Date(now) }));
   return 'done';
+}
+
+function brokerBusy(depth: QueueDepth): BrokerBusy {
+  return { byName: new Map(Object.entries(depth.perConnectionUnacked ?? {})), byAddress: new Map(Object.entries(depth.perPeerUnacked ?? {})) };
 }
 
 function decideOn(t: Tracked, pool: Pool, spec: AutoscalingSpec, reading: Reading, now: number): PolicyOutput {

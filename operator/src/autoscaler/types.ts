@@ -30,6 +30,11 @@ export interface QueueDepth {
    * for the connection. Management API only.
    */
   readonly perConnectionUnacked?: Readonly<Record<string, number>> | undefined;
+  /**
+   * The same counts by the connection's peer address (the pod IP when nothing translates it), every consumer
+   * connection from one address together: it matches pods of images that name no connection. Management API only.
+   */
+  readonly perPeerUnacked?: Readonly<Record<string, number>> | undefined;
   readonly rates?: QueueRates | undefined;
 }
 

@@ -2,6 +2,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { LABELS } from '../metadata.ts';
 import { isFinished, isLive, isReady } from './podstate.ts';
+import { busyByPod, type BrokerBusy } from './busy.ts';
 import { rankVictims, type BusyMap } from './ranking.ts';
 
 export type DeleteReason = 'ScaleDown' | 'Rollout' | 'Finished';
@@ -13,8 +14,8 @@ export interface PlanInput {
   templateHash: string;
   /** The pool's own pods as the cache sees them, terminating ones included. */
   pods: readonly V1Pod[];
-  /** Unacknowledged messages per pod name, when the broker's HTTP API told us. */
-  busy?: BusyMap;
+  /** Unacknowledged messages per connection name and peer address, when the broker's HTTP API told us. */
+  busy?: BrokerBusy | undefined;
 }
 
 export interface Plan {
@@ -38,9 +39,10 @@ export function plan(input: PlanInput): Plan {
   for (const pod of input.pods) if (isFinished(pod) && !isGone(pod)) out.delete.push({ pod, reason: 'Finished' });
   let live = input.pods.filter(isLive);
   const planned = new Set<V1Pod>();
+  const busy = busyByPod(input.pods, input.busy);
   // Each step changes the simulated state; steps end when none applies (at most pods + replicas + 1 steps).
   for (let guard = 0; guard <= input.pods.length + input.replicas + 2; guard++) {
-    const next = step(input, live);
+    const next = step(input, busy, live);
     if (next === undefined) break;
     live = next.kind === 'create' ? addPlanned(out, live, planned, next.count, input.templateHash) : removeVictims(out, live, planned, next);
   }
@@ -49,7 +51,7 @@ export function plan(input: PlanInput): Plan {
 
 type Step = { kind: 'create'; count: number } | { kind: 'delete'; pods: V1Pod[]; reason: DeleteReason };
 
-function step({ replicas, templateHash, busy }: PlanInput, live: V1Pod[]): Step | undefined {
+function step({ replicas, templateHash }: PlanInput, busy: BusyMap, live: V1Pod[]): Step | undefined {
   const old = live.filter((p) => hashOf(p) !== templateHash);
   if (live.length < replicas) return { kind: 'create', count: replicas - live.length };
   const limit = old.length > 0 && replicas > 0 ? replicas + 1 : replicas;

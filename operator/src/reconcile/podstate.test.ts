@@ -6,8 +6,10 @@ import { rankVictims } from './ranking.ts';
 
 describe('slimPod', () => {
   const pods = [
-    makePod({ name: 'a', restarts: 2, created: 10, deletionCost: 5 }),
+    makePod({ name: 'a', restarts: 2, created: 10, deletionCost: 5, ip: '10.0.0.1' }),
     makePod({ name: 'b', ready: false, created: 20 }),
+    makePod({ name: 'f', created: 5, ip: '10.0.0.6' }),
+    makePod({ name: 'g', created: 4, ip: '10.0.0.7' }),
     makePod({ name: 'c', phase: 'Pending', scheduled: false, created: 30 }),
     makePod({ name: 'd', terminating: true }),
     makePod({ name: 'e', phase: 'Failed' }),
@@ -26,10 +28,14 @@ describe('slimPod', () => {
     const slim = pods.map(slimPod);
     const names = (xs: { metadata?: { name?: string } }[]): (string | undefined)[] => xs.map((p) => p.metadata?.name);
     expect(names(rankVictims(slim))).toEqual(names(rankVictims(pods)));
-    const full = plan({ replicas: 2, templateHash: 'h1', pods });
-    const small = plan({ replicas: 2, templateHash: 'h1', pods: slim });
-    expect(small.create).toBe(full.create);
-    expect(names(small.delete.map((d) => d.pod))).toEqual(names(full.delete.map((d) => d.pod)));
+    // the broker's counts by peer address reach pods through their IPs, which the slim pod keeps
+    const busy = { byName: new Map<string, number>(), byAddress: new Map([['10.0.0.1', 0], ['10.0.0.6', 9], ['10.0.0.7', 4]]) };
+    for (const replicas of [1, 2]) {
+      const full = plan({ replicas, templateHash: 'h1', pods, busy });
+      const small = plan({ replicas, templateHash: 'h1', pods: slim, busy });
+      expect(small.create).toBe(full.create);
+      expect(names(small.delete.map((d) => d.pod))).toEqual(names(full.delete.map((d) => d.pod)));
+    }
   });
 
   it('is much smaller than a real pod', () => {

@@ -1,5 +1,5 @@
 // Pure predicates over observed pods: the vocabulary plan, ranking and status share.
-import type { V1ContainerStateTerminated, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStateTerminated, V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
 
 /** Being removed: the API server set a deletion timestamp; the pod is draining until it is gone. */
 export function isTerminating(pod: V1Pod): boolean {
@@ -61,8 +61,6 @@ const MESSAGE_LIMIT = 512;
  */
 export function slimPod(pod: V1Pod): V1Pod {
   const m = pod.metadata ?? {};
-  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
-  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
   return {
     metadata: {
       name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion,
@@ -72,13 +70,23 @@ export function slimPod(pod: V1Pod): V1Pod {
     spec: { containers: [], nodeName: pod.spec?.nodeName },
     status: {
       phase: pod.status?.phase,
-      conditions: [
-        ...(ready ? [{ type: 'Ready', status: ready.status }] : []),
-        ...(scheduled ? [{ type: 'PodScheduled', status: 'False', reason: scheduled.reason, message: clip(scheduled.message) }] : []),
-      ],
+      // the pod's IPs match the broker's connections of images that name none (reconcile/busy.ts)
+      ...(pod.status?.podIP ? { podIP: pod.status.podIP } : {}),
+      ...(pod.status?.podIPs?.length ? { podIPs: pod.status.podIPs.map(({ ip }) => ({ ip })) } : {}),
+      conditions: slimConditions(pod),
       containerStatuses: (pod.status?.containerStatuses ?? []).map(slimContainer),
     },
   };
+}
+
+/** Ready, and PodScheduled while the scheduler says False (with its reason and message). */
+function slimConditions(pod: V1Pod): V1PodCondition[] {
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  return [
+    ...(ready ? [{ type: 'Ready', status: ready.status }] : []),
+    ...(scheduled ? [{ type: 'PodScheduled', status: 'False', reason: scheduled.reason, message: clip(scheduled.message) }] : []),
+  ];
 }
 
 function slimContainer(c: V1ContainerStatus): V1ContainerStatus {

@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS, LABELS } from '../metadata.ts';
 import { createdAt, isReady, isScheduled, podName, restarts } from './podstate.ts';
 
-/** Per-pod unacknowledged message counts from the broker, by pod name (= AMQP connection name). */
+/** Per-pod unacknowledged message counts from the broker, by pod name (matched by connection name or pod IP, see busy.ts). */
 export type BusyMap = ReadonlyMap<string, number>;
 
 export interface RankOptions {

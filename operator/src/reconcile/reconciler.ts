@@ -10,14 +10,14 @@ import { applyPlan } from './apply.ts';
 import type { Expectations } from './expectations.ts';
 import { plan } from './plan.ts';
 import type { ClusterWriter, EventSink } from './ports.ts';
-import type { BusyMap } from './ranking.ts';
+import type { BrokerBusy } from './busy.ts';
 
 export interface ReconcilerDeps {
   pools: { get(namespace: string, name: string): Pool | undefined };
   /** The pool's own pods (controller owner reference = the pool), terminating ones included. */
   podsOf(pool: Pool): V1Pod[];
-  /** Unacknowledged messages per pod, when the broker's HTTP API is configured for the pool. */
-  busyOf?(pool: Pool): BusyMap | undefined;
+  /** Unacknowledged messages per connection name and peer address, when the broker's HTTP API is configured for the pool. */
+  busyOf?(pool: Pool): BrokerBusy | undefined;
   writer: ClusterWriter;
   events: EventSink;
   expectations: Expectations;

@@ -56,6 +56,8 @@ export interface PodState {
   created?: number;
   restarts?: number;
   deletionCost?: number;
+  /** the pod IP (none by default) */
+  ip?: string;
 }
 
 /** A pod of pool `orders` in the given state (defaults: running, ready, scheduled, hash h1). */
@@ -75,6 +77,7 @@ export function makePod(s: PodState): V1Pod {
     spec: { containers: [], ...(s.scheduled ?? phase !== 'Pending' ? { nodeName: 'node-1' } : {}) },
     status: {
       phase,
+      ...(s.ip !== undefined ? { podIP: s.ip, podIPs: [{ ip: s.ip }] } : {}),
       conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
       containerStatuses: [{ name: 'consumer', image: 'x', imageID: '', ready, restartCount: s.restarts ?? 0 }],
     },

@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthSources } from '../../src/autoscaler/depth-sources.ts';
 import type { QueueDepth, Reading } from '../../src/autoscaler/types.ts';
+import { plan } from '../../src/reconcile/plan.ts';
+import { makePod } from '../../src/testing/fixtures.ts';
 import { AMQP_URI, connectionsNamed, deleteQueues, eventually, MANAGEMENT_URI, management, TestClient, uniqueName } from './testing/broker.ts';
 
 const queues: string[] = [];
@@ -58,6 +60,29 @@ describe('management API depth source', () => {
       const d = depthOf(await handle.read());
       expect(d).toMatchObject({ ready: 0, unacked: 8, consumers: 3, perConnectionUnacked: { [podA]: 5, [podB]: 3, [podC]: 0 } });
     });
+    await sources.close();
+  });
+
+  it('tells unnamed connections apart by their peer address, and the plan removes the idle pod by its IP', async () => {
+    const sources = new DepthSources({ connectionName: uniqueName('hare-as-peer') });
+    const queue = await queueWith(20);
+    const handle = sources.acquire({ uri: AMQP_URI, managementUri: MANAGEMENT_URI, queue });
+    const busyPod = await TestClient.unnamedFrom('127.0.0.2');
+    const idlePod = await TestClient.unnamedFrom('127.0.0.3');
+    clients.push(busyPod, idlePod);
+    await busyPod.hold(queue, 6);
+    await idlePod.drain(queue); // takes and acknowledges the other 14, then holds nothing
+    const depth = await eventually(async () => {
+      const d = depthOf(await handle.read());
+      expect(d).toMatchObject({ ready: 0, unacked: 6, consumers: 2 });
+      expect(d.perPeerUnacked).toEqual({ '127.0.0.2': 6, '127.0.0.3': 0 });
+      return d;
+    });
+    // neither name is a pod name: by name alone both pods would be unknown and the newest would go
+    const pods = [makePod({ name: 'holding', ip: '127.0.0.2', created: 200 }), makePod({ name: 'idle', ip: '127.0.0.3', created: 100 })];
+    const busy = { byName: new Map(Object.entries(depth.perConnectionUnacked ?? {})), byAddress: new Map(Object.entries(depth.perPeerUnacked ?? {})) };
+    expect(plan({ replicas: 1, templateHash: 'h1', pods, busy }).delete.map((d) => d.pod.metadata?.name)).toEqual(['idle']);
+    expect(plan({ replicas: 1, templateHash: 'h1', pods }).delete.map((d) => d.pod.metadata?.name)).toEqual(['holding']);
     await sources.close();
   });
 

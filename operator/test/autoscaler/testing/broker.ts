@@ -81,6 +81,12 @@ export class TestClient {
     return new TestClient(conn, await conn.createChannel());
   }
 
+  /** A client that names no connection, as most clients outside this project, from a loopback source address (127.0.0.x). */
+  static async unnamedFrom(localAddress: string): Promise<TestClient> {
+    const conn = await connect(AMQP_URI, { localAddress });
+    return new TestClient(conn, await conn.createChannel());
+  }
+
   async queueWith(name: string, messages: number): Promise<void> {
     await this.ch.assertQueue(name, { durable: false });
     for (let i = 0; i < messages; i++) this.ch.sendToQueue(name, Buffer.from(`m${i}`));
