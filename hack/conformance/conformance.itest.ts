@@ -46,6 +46,17 @@ describe('conformance kit', () => {
     expect(result.report).toContain('PASS  required  runs as a numeric non-root user: USER 65532:65532');
   });
 
+  it('passes the Go reference image on quorum queues (its quorum arguments equal the operator\'s)', async () => {
+    expectConforms(await kit('--image', await build('go-consumer'), '--queue-type', 'quorum', '--strict'));
+  });
+
+  it('fails an image that declares the queue with other arguments, with the broker\'s refusal in the report', async () => {
+    const result = await kit('--image', await build('go-consumer'), '--queue-type', 'quorum', '--env', 'HARE_QUEUE_TYPE=classic');
+    expect(result.report).toMatch(/FAIL {2}required {2}consumes from HARE_QUEUE: the process exited with code 1 before consuming/);
+    expect(result.report).toMatch(/\| .*PRECONDITION_FAILED - inequivalent arg 'x-queue-type'/);
+    expect(result.code).toBe(1);
+  });
+
   it('passes the Python reference image', async () => {
     const result = await kit('--image', await build('python-consumer'), '--strict');
     expectConforms(result);
