@@ -45,7 +45,9 @@ describe('owner references under OwnerReferencesPermissionEnforcement', () => {
       spec: { ...NO_NODE.template.spec, containers: [{ name: 'c', image: 'localhost/hare/examples:0.1.0' }] },
     };
     const refusal = await kc.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: ns, body: pod }).then(() => 'created', (e: { code?: number; body?: string }) => `${e.code}: ${e.body}`);
-    expect(refusal).toMatch(/^403: .*cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on/);
+    const hint = 'the API server must enforce owner-reference permissions; a control plane started before this flag was added lacks it ' +
+      '(npm run cluster:down && npm run cluster:up -- --control-plane-only)';
+    expect(refusal, hint).toMatch(/^403: .*cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on/);
   });
 
   it("creates a pool's pods with exactly the chart's RBAC", async () => {
