@@ -39,7 +39,7 @@ export const USAGE = `hare-operator: runs RabbitMQ consumer pools (ConsumerPool)
   --workers N                   concurrent reconciles (default 4)
   --resync S                    re-reconcile every pool every S seconds (default 300)
   --stale-watch S               /healthz fails after S seconds without an answer to a list or watch (default 300)
-  --log-level LEVEL             trace|debug|info|warn|error (default info)
+  --log-level LEVEL             trace|debug|info|warn|error|fatal (default info)
   --no-autoscaler               do not run the queue-depth autoscaler
   --replay-rate N               dead-letter replays move at most N messages a second (default 500)
 `;

@@ -242,7 +242,7 @@ export interface QueueSpec {
 export interface RetrySpec {
   /** Retries before a message is dead-lettered (a message is delivered at most limit+1 times). */
   limit: number;
-  /** Delay in milliseconds for each retry; the last value repeats once the list runs out. */
+  /** Delays in milliseconds, one delay queue each. Sorted ascending as HareMq sorts them (retry n waits the n-th smallest); the largest repeats once the list runs out. */
   delaysMs: number[];
 }
 
