@@ -1,12 +1,17 @@
 // A pool on a real control plane: pods as designed, kubectl scale both ways, victim ranking, status, events, GC.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { desiredPod } from '../src/resources/pod.ts';
+import { AMQP_URI } from './support/broker.ts';
 import { setPodReady } from './support/kubelet.ts';
 import { createPool, getPool, poolPods, waitFor } from './support/kube.ts';
 import { NO_NODE, poolManifest } from './support/pools.ts';
 import { dumpLogsOnFailure, operatorSuite } from './support/suite.ts';
 
 const s = operatorSuite('it-pool');
+// the pools' broker: the operator declares their topology there (a missing Secret would be a Warning Event)
+beforeAll(async () => {
+  await s.k.core.createNamespacedSecret({ namespace: s.ns, body: { metadata: { name: 'rabbitmq' }, stringData: { uri: AMQP_URI } } });
+});
 
 async function eventsOf(pool: string): Promise<{ reason: string; message: string; type: string; count: number }[]> {
   const list = await s.k.core.listNamespacedEvent({ namespace: s.ns, fieldSelector: `involvedObject.name=${pool}` });
