@@ -15,7 +15,7 @@ import { fromSchema, type Schema } from './support/schema-arbitrary.ts';
 const CRD = new URL('../../crds/consumerpools.hare.dev.yaml', import.meta.url).pathname;
 /** Pools the operator runs over; generation stops there (or at MAX_TRIES). */
 const ACCEPTED = 200;
-const MAX_TRIES = 1_000;
+const MAX_TRIES = 1_500;
 const SETTLE_MS = 90_000;
 /**
  * The quiet window starts this long after the operator did: a pool whose writes keep failing retries with a
@@ -121,9 +121,10 @@ describe('fuzzed pools', () => {
       ...(await Promise.all(silent.slice(0, 5).map(async (o) => `  without a condition: ${o.detail}; last Warning: ${await lastWarning(o.name)}`))),
     ].join('\n'));
     expect({ accepted: accepted >= ACCEPTED, crashes, silent: silent.map((o) => o.name) }).toEqual({ accepted: true, crashes: 0, silent: [] });
-    // no hot loop: by then a failing pool's backoff (50 ms, doubling) is several seconds, so it retries at most
-    // twice in the window, and each retry is one pod write and one Event write
-    expect(busiest).toBeLessThanOrEqual(2);
+    // no hot loop: by then a failing pool's backoff (50 ms, doubling) is several seconds, so it retries about
+    // twice in the window (2 in the runs here; 3 leaves room for a pool update that brings a retry forward),
+    // and each retry is one pod write and one Event write; a loop even once a second would make 15
+    expect(busiest).toBeLessThanOrEqual(3);
     expect(quiet.total).toBeLessThanOrEqual(4 * unconverged.length + 10);
   });
 });
