@@ -72,11 +72,16 @@ export class Intake {
     void this.#pump();
   };
 
-  async #runBesideOthers(delivery: ConsumeMessage): Promise<void> {
+  #runBesideOthers(delivery: ConsumeMessage): Promise<void> {
     this.#running += 1;
-    await this.#o.handle(delivery);
-    if (--this.#running === 0) this.#idle?.();
+    const work = this.#o.handle(delivery);
+    void work.then(this.#finished, this.#finished);
+    return work;
   }
+
+  readonly #finished = (): void => {
+    if (--this.#running === 0) this.#idle?.();
+  };
 
   async #pump(): Promise<void> {
     if (this.#pumping) return;
