@@ -1,6 +1,6 @@
 // The autoscaler's public surface: the loop, its metrics, the pure policy, poll timing, and the depth sources.
-export { Autoscaler, systemClock } from './loop.ts';
-export type { AutoscalerDeps, LoopClock } from './loop.ts';
+export { Autoscaler } from './loop.ts';
+export type { AutoscalerDeps } from './loop.ts';
 export { ScalerMetrics } from './scaler-metrics.ts';
 export { decide, initialState } from './policy.ts';
 export type { BrokerReport, Decision, DecisionKind, PolicyInput, PolicyOutput, PolicyState } from './policy.ts';

@@ -1,5 +1,6 @@
 // The autoscaler loop (leader only): one timer per autoscaled pool, bound to the pool's uid; each tick is tick.ts.
 import type { Pool } from '../api/pool.ts';
+import type { Clock } from '../clock.ts';
 import { errorText } from '../log.ts';
 import { keyOf, splitKey } from '../metadata.ts';
 import type { BrokerBusy } from '../reconcile/busy.ts';
@@ -7,22 +8,8 @@ import { firstPollDelayMs, shortenedIntervalMs, type Random } from './jitter.ts'
 import { sourceConfig } from './pool-source.ts';
 import { runTick, type TickDeps, type Tracked } from './tick.ts';
 
-/** Time as the loop sees it: epoch milliseconds and one-shot timers (tests pass a fake). */
-export interface LoopClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(timer: unknown): void;
-}
-
-/** The process clock; its timers do not keep the process alive. */
-export const systemClock: LoopClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
-};
-
 export interface AutoscalerDeps extends Omit<TickDeps, 'now'> {
-  clock: LoopClock;
+  clock: Clock;
   random: Random;
 }
 

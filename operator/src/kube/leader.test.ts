@@ -3,7 +3,8 @@ import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_TIMING } from './election.ts';
-import { LeaderElector, monotonicClock, type ElectionClock } from './leader.ts';
+import { monotonicClock, type Clock } from '../clock.ts';
+import { LeaderElector } from './leader.ts';
 import type { LeaseClient } from './lease-client.ts';
 
 const { leaseDurationMs: LEASE, renewDeadlineMs: DEADLINE, retryPeriodMs: RETRY } = DEFAULT_TIMING;
@@ -11,7 +12,7 @@ const WALL = Date.parse('2026-01-01T00:00:00Z');
 const settle = async (): Promise<void> => { for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r)); };
 
 /** Monotonic time that moves only when the test says so; the (faked) wall clock follows it plus a skew. */
-class ManualClock implements ElectionClock {
+class ManualClock implements Clock {
   t = 0;
   skew = 0;
   private serial = 0;

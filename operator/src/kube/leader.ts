@@ -1,5 +1,6 @@
 // Leader election loop on a Lease: acquire, renew every retry period, stop writing the moment the renew deadline passes.
 import { V1MicroTime, type V1LeaseSpec } from '@kubernetes/client-node';
+import { monotonicClock, type Clock } from '../clock.ts';
 import { httpStatus } from '../errors.ts';
 import { errorText, type Logger } from '../log.ts';
 import { DEFAULT_TIMING, mayTake, nextAttemptInMs, nextSpec, observe, type ElectionTiming, type Observation } from './election.ts';
@@ -11,26 +12,13 @@ export interface LeaderCallbacks {
   onStoppedLeading(): void;
 }
 
-/** Monotonic milliseconds and one-shot timers (tests pass a fake). */
-export interface ElectionClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(timer: unknown): void;
-}
-
-/** performance.now(), as client-go times leases: a step of the wall clock never moves a deadline. */
-export const monotonicClock: ElectionClock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
-};
-
 export interface ElectorDeps {
   client: LeaseClient;
   identity: string;
   log: Logger;
   timing?: ElectionTiming;
-  clock?: ElectionClock;
+  /** Monotonic (default monotonicClock). */
+  clock?: Clock;
   random?: () => number;
 }
 
@@ -39,7 +27,7 @@ export class LeaderElector {
   private readonly identity: string;
   private readonly log: Logger;
   private readonly timing: ElectionTiming;
-  private readonly clock: ElectionClock;
+  private readonly clock: Clock;
   private readonly random: () => number;
   private observation: Observation | undefined;
   private leading = false;

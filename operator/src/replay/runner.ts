@@ -2,7 +2,7 @@
 // previous leader left Running, reports progress in status.replay and Events, and tries again after a failure.
 import type { ChannelModel } from 'amqplib';
 import type { ConsumerPoolStatus, Pool, SecretKeySelector } from '../api/pool.ts';
-import type { LoopClock } from '../autoscaler/loop.ts';
+import type { Clock } from '../clock.ts';
 import { errorText, type Logger } from '../log.ts';
 import { keyOf, REASONS } from '../metadata.ts';
 import type { EventSink } from '../reconcile/ports.ts';
@@ -19,7 +19,7 @@ export interface ReplayDeps {
   writer: { applyReplayStatus(pool: Pool, status: { replay: ReplayStatus }): Promise<void> };
   events: EventSink;
   log: Logger;
-  clock: LoopClock;
+  clock: Clock;
   /** Messages per second at most (a replay must not flood the consumers). */
   ratePerSecond: number;
 }

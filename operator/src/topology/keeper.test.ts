@@ -2,7 +2,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Pool } from '../api/pool.ts';
-import { FakeClock, settle } from '../autoscaler/testing/loop-fakes.ts';
+import { FakeClock, settle } from '../testing/clock.ts';
 import type { TopologyStatus } from '../status/topology-status.ts';
 import { FakeEvents } from '../testing/fakes.ts';
 import { makePool } from '../testing/fixtures.ts';

@@ -2,7 +2,7 @@
 // or its queue settings change, retry with backoff until it is in place, and report TopologyReady and Events.
 import type { ChannelModel } from 'amqplib';
 import type { Pool, SecretKeySelector } from '../api/pool.ts';
-import type { LoopClock } from '../autoscaler/loop.ts';
+import type { Clock } from '../clock.ts';
 import { withTimeout } from '../autoscaler/read-error.ts';
 import { errorText, type Logger } from '../log.ts';
 import { keyOf } from '../metadata.ts';
@@ -19,7 +19,7 @@ export interface TopologyDeps {
   writer: { applyTopologyStatus(pool: Pool, status: TopologyStatus): Promise<void> };
   events: EventSink;
   log: Logger;
-  clock: LoopClock;
+  clock: Clock;
 }
 
 /** Bound on one pass on the broker (a few declares); a hung broker is a failed pass. */
