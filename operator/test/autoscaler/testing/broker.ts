@@ -1,6 +1,7 @@
 // Helpers for the autoscaler's broker tests: the real RabbitMQ's URIs, queues with backlogs, consumers, management calls.
 import { connect } from 'amqplib';
-import type { Channel, ChannelModel } from 'amqplib';
+import type { Channel, ChannelModel, SocketOptions } from 'amqplib';
+import type { TcpNetConnectOpts } from 'node:net';
 import { randomUUID } from 'node:crypto';
 
 /** The broker under test (defaults: the local RabbitMQ with guest/guest). */
@@ -83,7 +84,9 @@ export class TestClient {
 
   /** A client that names no connection, as most clients outside this project, from a loopback source address (127.0.0.x). */
   static async unnamedFrom(localAddress: string): Promise<TestClient> {
-    const conn = await connect(AMQP_URI, { localAddress });
+    // amqplib hands its socket options to net.connect, whose localAddress its types leave out
+    const options: SocketOptions & Pick<TcpNetConnectOpts, 'localAddress'> = { localAddress };
+    const conn = await connect(AMQP_URI, options);
     return new TestClient(conn, await conn.createChannel());
   }
 
