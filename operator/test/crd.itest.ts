@@ -102,7 +102,7 @@ describe('ConsumerPool CRD on the API server', () => {
     expect(out).toMatch(/minReplicas\s+<integer>[\s\S]*Lower bound/);
     expect(out).toMatch(/scaleDown\s+<Object>[\s\S]*Scale-down behaviour/);
     const queue = await k.kubectl('explain', 'cpool.spec.queue.retry.delaysMs');
-    expect(queue).toMatch(/Delay in milliseconds for each retry/);
+    expect(queue).toMatch(/Delays\s+in\s+milliseconds,\s+one\s+delay\s+queue\s+each.\s+Sorted\s+ascending/);
   });
 
   it('lists pools with the printer columns, by short name and category', async () => {
