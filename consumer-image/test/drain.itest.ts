@@ -5,7 +5,7 @@ import { TestBroker, uniqueName } from './testing/broker.ts';
 import type { RecordCollector } from './testing/broker.ts';
 import { runtimesStoppedAfterEach } from './testing/runtime.ts';
 import type { RuntimeProcess } from './testing/runtime.ts';
-import { sleep } from './testing/wait.ts';
+import { sleep, waitFor } from './testing/wait.ts';
 
 let broker: TestBroker;
 const start = runtimesStoppedAfterEach();
@@ -72,6 +72,8 @@ describe('drain', () => {
     await a.waitReady();
     await broker.publishMany(queue, expected.map((id) => ({ id, sleepMs: 80 })));
     await records.waitForCount(10);
+    // between two batches of 10 nothing is in flight for a moment: signal while some are
+    await waitFor(async () => (await a.metric('hare_consumer_messages_in_flight')) > 0, 5_000, () => 'messages in flight');
     a.child.kill('SIGTERM');
     expect((await a.exited).code).toBe(0);
     expect(a.logged('drain started')[0]!.inFlight).toBeGreaterThan(0);
