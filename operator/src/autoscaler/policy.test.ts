@@ -128,6 +128,24 @@ describe('decide: stabilisation windows (as the HPA)', () => {
   });
 });
 
+describe('decide: the reason at rest (no status write when a window expires)', () => {
+  it.each([
+    { name: 'min = max, empty queue', spec: autoscalingSpec({ minReplicas: 5, maxReplicas: 5, downWindow: 60 }), start: 5, depth: 0 },
+    { name: 'at min, a small backlog', spec: autoscalingSpec({ minReplicas: 3, downWindow: 60 }), start: 3, depth: 12 },
+    { name: 'at max, a large backlog', spec: autoscalingSpec({ maxReplicas: 4, downWindow: 60 }), start: 4, depth: 90 },
+  ])('keeps the same wording before and after the seeded scale-down window expires: $name', ({ spec, start, depth }) => {
+    const ticks = [1, 30, 59, 61, 90, 200];
+    const { decisions, replicas } = run(spec, start, ticks.map((t) => ({ t, reading: ready(depth) })));
+    expect(replicas).toEqual(ticks.map(() => start));
+    expect(new Set(decisions.map((d) => d.reason)).size).toBe(1);
+  });
+
+  it('still names a window that holds the count', () => {
+    const { decisions } = run(autoscalingSpec({ downWindow: 60 }), 6, [{ t: 1, reading: ready(20) }]);
+    expect(decisions[0]!.reason).toBe('keeping 6 replicas: depth 20 (ready only) / 10 per replica -> 2; scale-down window 60s: highest recent recommendation 6, so 6');
+  });
+});
+
 describe('decide: the busy floor (with prefetch and unacked counts)', () => {
   it('does not shrink a pool below the pods its in-flight work fills, even with an empty queue', () => {
     const { replicas, decisions } = run(noWindows, 20, [{ t: 1, reading: withUnacked(0, 14) }], 1);

@@ -1,6 +1,6 @@
 // Human-readable reasons for autoscaler decisions, with the numbers behind them (status and Events).
 import type { AutoscalingSpec } from '../api/consumerpool.ts';
-import type { Stabilized } from './recommend.ts';
+import { clamp, type Stabilized } from './recommend.ts';
 import type { QueueDepth } from './types.ts';
 
 /** "depth 57 (50 ready + 7 unacked)" or "depth 50 (ready only)". */
@@ -36,18 +36,27 @@ function busyText(f: ScaleFacts): string | undefined {
   return `${f.busy.unacked} unacked / prefetch ${f.busy.prefetch} keep ${f.busy.floor} busy pods`;
 }
 
+/** The recommendation with the busy floor, before stabilisation and clamping. */
+function floored(f: ScaleFacts): number {
+  return Math.max(f.raw, f.busy?.floor ?? 0);
+}
+
+/** Whether a window changed the outcome; one that did not goes unmentioned, so its expiry changes no wording. */
+function windowBinds(f: ScaleFacts): boolean {
+  return clamp(floored(f), f.spec.minReplicas, f.spec.maxReplicas) !== f.desired;
+}
+
 function stabilizationText(f: ScaleFacts): string | undefined {
   const { spec, stable } = f;
-  const raw = Math.max(f.raw, f.busy?.floor ?? 0);
-  if (stable.replicas === raw) return undefined;
-  if (stable.replicas > raw) {
+  if (!windowBinds(f)) return undefined;
+  if (stable.replicas > floored(f)) {
     return `scale-down window ${spec.scaleDown.stabilizationWindowSeconds}s: highest recent recommendation ${stable.downLimit}, so ${stable.replicas}`;
   }
   return `scale-up window ${spec.scaleUp.stabilizationWindowSeconds}s: lowest recent recommendation ${stable.upLimit}, so ${stable.replicas}`;
 }
 
 function clampText(f: ScaleFacts): string | undefined {
-  if (f.desired === f.stable.replicas) return undefined;
+  if (f.desired === (windowBinds(f) ? f.stable.replicas : floored(f))) return undefined;
   return `clamped to [${f.spec.minReplicas}, ${f.spec.maxReplicas}]: ${f.desired}`;
 }
 
