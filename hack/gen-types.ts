@@ -40,6 +40,16 @@ const NAMES: Record<string, string> = {
   'status.conditions[]': 'Condition',
 };
 
+/** Fields generated from the API server's own PodSpec (hack/podspec): typed as @kubernetes/client-node's types. */
+const CLIENT_TYPES: Record<string, string> = {
+  'spec.template.spec.volumes': 'V1Volume[]',
+  'spec.template.spec.initContainers': 'V1Container[]',
+  'spec.template.spec.containers': 'V1Container[]',
+  'spec.template.spec.topologySpreadConstraints': 'V1TopologySpreadConstraint[]',
+  'spec.template.spec.dnsConfig': 'V1PodDNSConfig',
+  'spec.template.spec.hostAliases': 'V1HostAlias[]',
+};
+
 export const CRD_PATH = fileURLToPath(new URL('../crds/consumerpools.hare.dev.yaml', import.meta.url));
 export const OUT_PATH = fileURLToPath(new URL('../operator/src/api/consumerpool.ts', import.meta.url));
 
@@ -56,6 +66,8 @@ export function render(root: Schema): string {
   const decls = new Map<string, string>();
   const bodies = new Map<string, string>();
   const typeOf = (s: Schema, path: string, indent: string): string => {
+    const client = CLIENT_TYPES[path];
+    if (client !== undefined) return client;
     if (s['x-kubernetes-int-or-string']) return 'number | string';
     if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
     switch (s.type) {
@@ -101,7 +113,7 @@ export function render(root: Schema): string {
   typeOf(root, '', '');
   const header = '// Generated from crds/consumerpools.hare.dev.yaml by hack/gen-types.ts; do not edit.\n' +
     '// Required and defaulted fields are non-optional: the API server fills defaults on every read.\n' +
-    "import type { V1ObjectMeta } from '@kubernetes/client-node';\n";
+    `import type { ${['V1ObjectMeta', ...new Set(Object.values(CLIENT_TYPES).map((t) => t.replace('[]', '')))].sort().join(', ')} } from '@kubernetes/client-node';\n`;
   return `${header}\n${[...decls.values()].reverse().join('\n\n')}\n`;
 }
 

@@ -47,6 +47,18 @@ const CATALOGUE: { what: string; name?: string; edit: (s: Spec) => void; message
   { what: 'a ServiceAccount name that cannot exist', edit: (s) => { s.template = { spec: { serviceAccountName: 'Consumers!' } }; }, message: /serviceAccountName must be a DNS subdomain/ },
   { what: 'a priority class name that cannot exist', edit: (s) => { s.template = { spec: { priorityClassName: 'High Priority' } }; }, message: /priorityClassName must be a DNS subdomain/ },
   { what: 'reserved env name', edit: (s) => { s.template = { spec: { env: [{ name: 'HARE_QUEUE', value: 'x' }] } }; }, message: /env names starting with 'HARE_' are reserved/ },
+  { what: 'a privileged consumer container', edit: (s) => { s.template = { spec: { containers: [{ name: 'consumer', securityContext: { privileged: true } }] } }; }, message: /spec\.template\.spec\.containers\[0\]\.securityContext: Invalid value: "object": securityContext\.privileged must not be true: the restricted pod security profile forbids it/ },
+  { what: 'an init container running as root', edit: (s) => { s.template = { spec: { initContainers: [{ name: 'init', image: 'x', securityContext: { runAsUser: 0 } }] } }; }, message: /spec\.template\.spec\.initContainers\[0\]\.securityContext: Invalid value: "object": securityContext\.runAsUser must not be 0 \(root\)/ },
+  { what: 'an added capability other than NET_BIND_SERVICE', edit: (s) => { s.template = { spec: { containers: [{ name: 'side', image: 'x', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }] } }; }, message: /capabilities\.add may only hold NET_BIND_SERVICE/ },
+  { what: 'a host port', edit: (s) => { s.template = { spec: { containers: [{ name: 'consumer', ports: [{ containerPort: 9000, hostPort: 9000 }] }] } }; }, message: /spec\.template\.spec\.containers\[0\]\.ports\[0\]: Invalid value: "object": ports\[\]\.hostPort must be unset/ },
+  // kubectl's strict field validation refuses hostPath.path as an unknown field; any other client's pool is pruned to hostPath: {}
+  { what: 'a hostPath volume', edit: (s) => { s.template = { spec: { volumes: [{ name: 'root', hostPath: {} }] } }; }, message: /spec\.template\.spec\.volumes\[0\]: Invalid value: "object": hostPath volumes are not allowed: the restricted pod security profile allows only configMap/ },
+  { what: 'a volume named tmp', edit: (s) => { s.template = { spec: { volumes: [{ name: 'tmp', emptyDir: {} }] } }; }, message: /the name 'tmp' is the operator's/ },
+  { what: 'an image on the consumer container', edit: (s) => { s.template = { spec: { containers: [{ name: 'consumer', image: 'other:1' }] } }; }, message: /the container named 'consumer' is merged into the operator's and runs spec\.image: leave its image unset/ },
+  { what: 'an extra container without an image', edit: (s) => { s.template = { spec: { containers: [{ name: 'side' }] } }; }, message: /every container but 'consumer' needs an image/ },
+  { what: 'a reserved env name in a container', edit: (s) => { s.template = { spec: { containers: [{ name: 'consumer', env: [{ name: 'HARE_PREFETCH', value: '1' }] }] } }; }, message: /spec\.template\.spec\.containers\[0\]\.env\[0\]: Invalid value: "object": env names starting with 'HARE_' are reserved/ },
+  { what: 'a preStop hook on the hare runtime\'s consumer', edit: (s) => { s.template = { spec: { containers: [{ name: 'consumer', lifecycle: { preStop: { sleep: { seconds: 1 } } } }] } }; }, message: /spec\.template\.spec\.containers: Invalid value: "object": with runtime hare the operator's preStop hook is the drain/ },
+  { what: 'port 8080 declared again on the hare runtime\'s consumer', edit: (s) => { s.template = { spec: { containers: [{ name: 'consumer', ports: [{ containerPort: 8080 }] }] } }; }, message: /with runtime hare port 8080, named http, is the runtime's/ },
   { what: 'zero drain timeout', edit: (s) => { s.drain = { timeoutSeconds: 0 }; }, message: /spec\.drain\.timeoutSeconds.*greater than or equal to 1/ },
 ];
 
@@ -83,6 +95,17 @@ describe('ConsumerPool CRD on the API server', () => {
     expect((await getPool(k, ns, 'generic')).spec.module).toBeUndefined();
     await k.kubectlStdin(JSON.stringify(poolManifest('default-runtime')), 'apply', '-n', ns, '-f', '-');
     expect((await getPool(k, ns, 'default-runtime')).spec.runtime).toBe('hare');
+  });
+
+  it('accepts a generic pool with its own preStop, probes, port 8080 and a full template', async () => {
+    const m = poolManifest('full-template', { extra: { runtime: 'generic', template: { spec: {
+      volumes: [{ name: 'config', configMap: { name: 'c' } }, { name: 'claim', persistentVolumeClaim: { claimName: 'data' } }],
+      initContainers: [{ name: 'sidecar', image: 'x:1', restartPolicy: 'Always', securityContext: { runAsUser: 1000, capabilities: { add: ['NET_BIND_SERVICE'] } } }],
+      containers: [{ name: 'consumer', command: ['/c'], ports: [{ name: 'http', containerPort: 8080 }], lifecycle: { preStop: { sleep: { seconds: 3 } } }, livenessProbe: { httpGet: { port: 8080, path: '/' } } }],
+      runtimeClassName: 'gvisor', topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }],
+    } } } });
+    const r = await k.kubectlStdin(JSON.stringify(m), 'apply', '--dry-run=server', '-n', ns, '-f', '-');
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('fills the autoscaling defaults when autoscaling is present', async () => {

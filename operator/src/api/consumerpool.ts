@@ -1,6 +1,6 @@
 // Generated from crds/consumerpools.hare.dev.yaml by hack/gen-types.ts; do not edit.
 // Required and defaulted fields are non-optional: the API server fills defaults on every read.
-import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { V1Container, V1HostAlias, V1ObjectMeta, V1PodDNSConfig, V1TopologySpreadConstraint, V1Volume } from '@kubernetes/client-node';
 
 /** ConsumerPool runs a pool of RabbitMQ consumer pods for one consumer module. The operator creates, drains and deletes the pods; the optional autoscaler sizes the pool from queue depth by editing spec.replicas. */
 export interface ConsumerPool {
@@ -166,6 +166,20 @@ export interface PodSpecOverrides {
     /** Name of a Secret of type kubernetes.io/dockerconfigjson. */
     name: string;
   }[];
+  /** Volumes of the pod, as in a Pod, of the kinds the restricted pod security profile allows; the operator adds tmp (the consumer's /tmp). */
+  volumes?: V1Volume[];
+  /** Init containers, as in a Pod; with restartPolicy Always a native sidecar that runs beside the consumer. Each runs restricted, as the consumer does. */
+  initContainers?: V1Container[];
+  /** The consumer container's settings in the entry named consumer (merged into the operator's container: command, args, env, envFrom, volumeMounts, resources, ports, probes, lifecycle, imagePullPolicy, securityContext), and any extra containers. Each runs restricted. */
+  containers?: V1Container[];
+  /** TopologySpreadConstraints describes how a group of pods ought to spread across topology domains. */
+  topologySpreadConstraints?: V1TopologySpreadConstraint[];
+  /** RuntimeClassName refers to a RuntimeClass object in the node.k8s.io group, which should be used to run this pod. */
+  runtimeClassName?: string;
+  /** Specifies the DNS parameters of a pod. */
+  dnsConfig?: V1PodDNSConfig;
+  /** HostAliases is an optional list of hosts and IPs that will be injected into the pod's hosts file if specified. */
+  hostAliases?: V1HostAlias[];
 }
 
 export interface PodTemplateMetadata {

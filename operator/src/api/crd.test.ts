@@ -3,6 +3,8 @@ import { Ajv } from 'ajv';
 import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { CRD_PATH, loadSchema, OUT_PATH, render, type Schema } from '../../../hack/gen-types.ts';
+import { loadSnapshot, withFragment } from '../../../hack/podspec/gen.ts';
+import { POD_FIELDS } from '../../../hack/podspec/openapi.ts';
 
 const crd = loadAll(readFileSync(CRD_PATH, 'utf8'))[0] as {
   spec: { names: Record<string, unknown>; versions: { subresources: Record<string, unknown>; additionalPrinterColumns: { name: string; jsonPath: string }[] }[] };
@@ -10,12 +12,22 @@ const crd = loadAll(readFileSync(CRD_PATH, 'utf8'))[0] as {
 const version = crd.spec.versions[0]!;
 const schema = loadSchema();
 
+/** The PodSpec fields copied from the API server (hack/podspec); `kubectl explain pod.spec` documents what lies below them. */
+const FROM_POD_SPEC = new Set(POD_FIELDS.map((f) => `spec.template.spec.${f}`));
+
 /** Every property path below spec and status that lacks a description. */
 function undocumented(s: Schema, path: string): string[] {
   const own = path && !s.description && !/\{\}$|\[\]$/.test(path) ? [path] : [];
+  if (FROM_POD_SPEC.has(path)) return [...own, ...containerFields(s, path)];
   const children = Object.entries(s.properties ?? {}).flatMap(([k, v]) => undocumented(v, path ? `${path}.${k}` : k));
   const items = s.items ? undocumented(s.items, `${path}[]`) : [];
   return [...own, ...children, ...items];
+}
+
+/** A generated list of containers keeps the description of each container field; other generated fields document only themselves. */
+function containerFields(s: Schema, path: string): string[] {
+  if (!/ontainers$/.test(path)) return [];
+  return Object.entries(s.items?.properties ?? {}).filter(([, v]) => !v.description).map(([k]) => `${path}[].${k}`);
 }
 
 /** The schema as plain JSON Schema: Kubernetes extensions dropped, int-or-string made explicit. */
@@ -34,6 +46,12 @@ function jsonSchema(s: unknown): unknown {
 describe('ConsumerPool CRD', () => {
   it('matches the generated TypeScript types (run npm run gen:types after editing the CRD)', () => {
     expect(readFileSync(OUT_PATH, 'utf8')).toBe(render(schema));
+  });
+
+  it('has the pod fields the generator makes from the API server\'s PodSpec snapshot (run npm run gen:podspec)', () => {
+    const text = readFileSync(CRD_PATH, 'utf8');
+    expect(withFragment(text, loadSnapshot())).toBe(text);
+    expect(Object.keys(schema.properties?.spec?.properties?.template?.properties?.spec?.properties ?? {})).toEqual(expect.arrayContaining([...POD_FIELDS]));
   });
 
   it('is the same file in the Helm chart', () => {

@@ -1,9 +1,10 @@
 // Builder for the consumer pod of a pool: desired(pool) -> the complete pod, deterministic, with its template hash.
-import type { V1Container, V1EnvVar, V1Pod, V1PodSpec, V1SecurityContext } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import { ENV, GRACE_MARGIN_SECONDS, HTTP_PORT, HTTP_PORT_NAME, PATHS, TERMINATION_LOG } from '../../../consumer-image/src/contract.ts';
 import { ownerReference, type Pool } from '../api/pool.ts';
 import { CONTAINER_NAME, LABELS, podLabels } from '../metadata.ts';
 import { shortHash } from './hash.ts';
+import { RESTRICTED, withTemplate } from './template.ts';
 
 export interface DesiredPod {
   pod: V1Pod;
@@ -57,16 +58,8 @@ function podSpec(pool: Pool): V1PodSpec {
   if (overrides.tolerations) spec.tolerations = overrides.tolerations;
   if (overrides.affinity) spec.affinity = overrides.affinity;
   if (overrides.imagePullSecrets) spec.imagePullSecrets = overrides.imagePullSecrets;
-  return spec;
+  return withTemplate(spec, overrides);
 }
-
-const RESTRICTED: V1SecurityContext = {
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-};
 
 function container(pool: Pool): V1Container {
   const c: V1Container = {
