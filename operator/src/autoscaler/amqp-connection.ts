@@ -5,6 +5,7 @@ import { backoffMs } from './jitter.ts';
 import type { BackoffOptions, Random } from './jitter.ts';
 import { amqpFailureKind, DepthReadError, messageOf, withTimeout } from './read-error.ts';
 import type { AutoscalerLog } from './types.ts';
+import { amqpTlsOptions, type BrokerTls } from './tls.ts';
 import { amqpTarget, scrub } from './uri.ts';
 import type { AmqpTarget } from './uri.ts';
 
@@ -17,6 +18,8 @@ export interface AmqpClientOptions {
   readonly random: Random;
   readonly now: () => number;
   readonly log: AutoscalerLog;
+  /** CA and client certificate for amqps:// (the URI says whether TLS is used). */
+  readonly tls?: BrokerTls | undefined;
   /** Opens a connection; default amqplib's connect (unit tests pass a fake). */
   readonly connect?: (uri: string, options: SocketOptions) => Promise<ChannelModel>;
 }
@@ -79,7 +82,7 @@ export class BrokerConnection {
     const open = this.#o.connect ?? connect;
     try {
       // the error listener goes on as the connection arrives, even one that arrives after the timeout
-      const opening = open(this.#uri, { clientProperties: { connection_name: connectionName }, timeout: timeoutMs, noDelay: true }).then((conn) => this.#listen(conn));
+      const opening = open(this.#uri, { clientProperties: { connection_name: connectionName }, timeout: timeoutMs, noDelay: true, ...amqpTlsOptions(this.#o.tls) }).then((conn) => this.#listen(conn));
       const conn = await withTimeout(opening, timeoutMs, `connecting to ${this.target.display}`, (late) => {
         log.warn({ broker: this.target.display, connectionName }, 'autoscaler closing a broker connection that opened after the timeout');
         late.close().catch(() => undefined);

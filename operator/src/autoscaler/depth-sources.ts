@@ -7,6 +7,7 @@ import { ManagementClient } from './management-api.ts';
 import { amqpFailureKind, DepthReadError, messageOf } from './read-error.ts';
 import type { AutoscalerLog, QueueDepth, QueueRef, Reading } from './types.ts';
 import { silentLog } from './types.ts';
+import { clientKey } from './tls.ts';
 import { scrub } from './uri.ts';
 
 export interface DepthSourcesOptions {
@@ -67,13 +68,15 @@ export class DepthSources {
 
   /** Leases the clients for a pool's queue. Throws a TypeError (without the URI) on a malformed URI. */
   acquire(ref: QueueRef): DepthHandle {
-    const amqp = this.#lease(this.#amqp, ref.uri, () => new AmqpDepthClient(ref.uri, this.#o));
+    const amqpKey = clientKey(ref.uri, ref.tls);
+    const amqp = this.#lease(this.#amqp, amqpKey, () => new AmqpDepthClient(ref.uri, { ...this.#o, tls: ref.tls }));
     const mgmtUri = ref.managementUri;
+    const httpKey = mgmtUri === undefined ? undefined : clientKey(mgmtUri, ref.tls);
     let http: ManagementClient | undefined;
     try {
-      http = mgmtUri === undefined ? undefined : this.#lease(this.#http, mgmtUri, () => new ManagementClient(mgmtUri, this.#o));
+      http = mgmtUri === undefined || httpKey === undefined ? undefined : this.#lease(this.#http, httpKey, () => new ManagementClient(mgmtUri, { ...this.#o, tls: ref.tls }));
     } catch (err) {
-      void this.#unlease(this.#amqp, ref.uri);
+      void this.#unlease(this.#amqp, amqpKey);
       throw err;
     }
     let released = false;
@@ -83,7 +86,7 @@ export class DepthSources {
       release: async () => {
         if (released) return;
         released = true;
-        await Promise.all([this.#unlease(this.#amqp, ref.uri), mgmtUri === undefined ? undefined : this.#unlease(this.#http, mgmtUri)]);
+        await Promise.all([this.#unlease(this.#amqp, amqpKey), httpKey === undefined ? undefined : this.#unlease(this.#http, httpKey)]);
       },
     };
   }

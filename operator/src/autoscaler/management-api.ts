@@ -2,6 +2,8 @@
 import { DepthReadError, httpFailureKind, messageOf } from './read-error.ts';
 import { parseChannels, parseConnectionNames, parseQueue, perConnectionUnacked } from './management-parse.ts';
 import type { ConsumerUnacked, ManagementQueue } from './management-parse.ts';
+import { fetch as undiciFetch, type Agent } from 'undici';
+import { httpsAgent, type BrokerTls } from './tls.ts';
 import { managementTarget, scrub } from './uri.ts';
 import type { ManagementTarget } from './uri.ts';
 
@@ -11,6 +13,8 @@ export interface ManagementClientOptions {
   /** How long a vhost's channel and connection lists are reused by every pool on this broker. */
   readonly listCacheMs: number;
   readonly now: () => number;
+  /** CA and client certificate for https:// (verified against the system's roots without a CA). */
+  readonly tls?: BrokerTls | undefined;
 }
 
 interface CacheEntry {
@@ -26,10 +30,13 @@ export class ManagementClient {
   readonly target: ManagementTarget;
   readonly #o: ManagementClientOptions;
   readonly #lists = new Map<string, CacheEntry>();
+  /** A dispatcher of its own when the pool brings TLS material; else the runtime's global one. */
+  readonly #agent: Agent | undefined;
 
   constructor(uri: string, options: ManagementClientOptions) {
     this.target = managementTarget(uri);
     this.#o = options;
+    this.#agent = options.tls === undefined ? undefined : httpsAgent(options.tls);
   }
 
   /** Counts, rates and consumer channels of one queue; throws DepthReadError. */
@@ -65,9 +72,10 @@ export class ManagementClient {
     const url = `${this.target.base}${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.target.authorization !== undefined) headers.authorization = this.target.authorization;
-    let res: Response;
+    let res: Pick<Response, 'ok' | 'status' | 'text' | 'json'>;
     try {
-      res = await fetch(url, { headers, signal: AbortSignal.timeout(this.#o.timeoutMs) });
+      const init = { headers, signal: AbortSignal.timeout(this.#o.timeoutMs) };
+      res = this.#agent === undefined ? await fetch(url, init) : await undiciFetch(url, { ...init, dispatcher: this.#agent });
     } catch (err) {
       const timeout = err instanceof Error && err.name === 'TimeoutError';
       const text = timeout ? `no answer within ${this.#o.timeoutMs} ms` : this.#scrub(messageOf(err));

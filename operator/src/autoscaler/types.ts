@@ -1,4 +1,5 @@
 // Shared vocabulary of the autoscaler: what a queue-depth read returns and which queue it is about.
+import type { BrokerTls } from './tls.ts';
 
 /** The queue a pool consumes and how to reach its broker. URIs carry credentials: never log them. */
 export interface QueueRef {
@@ -8,6 +9,8 @@ export interface QueueRef {
   readonly managementUri?: string | undefined;
   /** Queue name (spec.queue.name). */
   readonly queue: string;
+  /** CA and client certificate for amqps:// and https://, when the pool names a TLS Secret. */
+  readonly tls?: BrokerTls | undefined;
 }
 
 /** Message rates from the management API, per second. Absent when the broker keeps no statistics. */
