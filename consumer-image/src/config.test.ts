@@ -82,6 +82,12 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads the broker TLS files, and wants a client certificate and its key together', () => {
+    expect(ok(base).tls).toEqual({ caFile: undefined, certFile: undefined, keyFile: undefined });
+    expect(ok({ ...base, HARE_TLS_CA_FILE: '/etc/hare/tls/ca.crt', HARE_TLS_CERT_FILE: '/c', HARE_TLS_KEY_FILE: '/k' }).tls).toEqual({ caFile: '/etc/hare/tls/ca.crt', certFile: '/c', keyFile: '/k' });
+    expect(errors({ ...base, HARE_TLS_CERT_FILE: '/c' })).toEqual(['HARE_TLS_KEY_FILE: is required with HARE_TLS_CERT_FILE']);
+  });
+
   it('treats empty values as unset', () => {
     const c = ok({ ...base, HARE_EXCHANGE: '', HARE_ROUTING_KEY: '  ', HARE_PREFETCH: '' });
     expect(c.exchange).toBeUndefined();

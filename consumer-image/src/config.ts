@@ -1,5 +1,6 @@
 // Runtime configuration: parses and validates the pod-contract environment into a typed, immutable config.
 import { ENV, HTTP_PORT } from './contract.ts';
+import type { TlsFiles } from './tls.ts';
 
 export type QueueType = 'classic' | 'quorum';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -29,6 +30,8 @@ export interface RuntimeConfig {
   readonly pool: string | undefined;
   readonly httpPort: number;
   readonly logLevel: LogLevel;
+  /** HARE_TLS_*: files from the pool's broker TLS Secret (CA; client certificate and key for SASL EXTERNAL). */
+  readonly tls: TlsFiles;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -110,8 +113,15 @@ export function parseConfig(env: Env, hostname: string): ConfigResult {
     pool: r.text(ENV.pool),
     httpPort: r.int(ENV.httpPort, HTTP_PORT, 0, 65_535),
     logLevel: r.oneOf(ENV.logLevel, 'info', LOG_LEVELS),
+    tls: readTls(r),
   };
   return r.errors.length > 0 ? { ok: false, errors: r.errors } : { ok: true, config };
+}
+
+function readTls(r: Reader): TlsFiles {
+  const tls = { caFile: r.text(ENV.tlsCaFile), certFile: r.text(ENV.tlsCertFile), keyFile: r.text(ENV.tlsKeyFile) };
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) r.fail(tls.certFile === undefined ? ENV.tlsCertFile : ENV.tlsKeyFile, `is required with ${tls.certFile === undefined ? ENV.tlsKeyFile : ENV.tlsCertFile}`);
+  return tls;
 }
 
 type QueueConfig = Pick<RuntimeConfig, 'queue' | 'exchange' | 'routingKey' | 'prefetch' | 'queueType' | 'declare' | 'retryLimit' | 'retryDelaysMs' | 'redeliveryLimit'>;

@@ -28,6 +28,10 @@ export const ENV = {
   podNamespace: 'HARE_POD_NAMESPACE',
   pool: 'HARE_POOL',
   httpPort: 'HARE_HTTP_PORT',
+  /** With spec.broker.tls: the CA file that verifies an amqps:// broker, and the client certificate and key (SASL EXTERNAL). */
+  tlsCaFile: 'HARE_TLS_CA_FILE',
+  tlsCertFile: 'HARE_TLS_CERT_FILE',
+  tlsKeyFile: 'HARE_TLS_KEY_FILE',
   /** Folder the runtime loads modules from (default /app/modules); set by images, not by the operator. */
   modulesDir: 'HARE_MODULES_DIR',
   /** pino log level; optional. */

@@ -12,6 +12,7 @@ import type { Processor, Republisher } from './processor.ts';
 import { ConfirmPublisher } from './publisher.ts';
 import { declareTopology } from './topology.ts';
 import type { TopologyPlan } from './topology.ts';
+import { tlsSocketOptions } from './tls.ts';
 
 export interface SessionDeps {
   readonly config: RuntimeConfig;
@@ -102,7 +103,8 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
  * and a packet each would cost about 1 us of CPU per message (measured with bench:consumer's setup).
  */
 function open(config: RuntimeConfig, name: string, noDelay: boolean): Promise<ChannelModel> {
-  return connect(config.brokerUri, { clientProperties: { connection_name: name, product: 'hare-operator consumer runtime' }, timeout: CONNECT_TIMEOUT_MS, noDelay });
+  const socket = { clientProperties: { connection_name: name, product: 'hare-operator consumer runtime' }, timeout: CONNECT_TIMEOUT_MS, noDelay };
+  return connect(config.brokerUri, { ...socket, ...tlsSocketOptions(config.tls) });
 }
 
 async function closeAll(connections: ChannelModel[], channel: Channel, publishers: ConfirmPublisher[]): Promise<void> {

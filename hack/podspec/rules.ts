@@ -45,7 +45,7 @@ export const FIELDS: Record<string, { description?: string; maxItems?: number; r
   volumes: {
     description: 'Volumes of the pod, as in a Pod, of the kinds the restricted pod security profile allows; the operator adds tmp (the consumer\'s /tmp).',
     maxItems: 100,
-    rules: [{ rule: "self.all(v, v.name != 'tmp')", message: "template.spec.volumes: the name 'tmp' is the operator's (the consumer's /tmp)" }],
+    rules: [{ rule: "self.all(v, v.name != 'tmp' && v.name != 'broker-tls')", message: "template.spec.volumes: the names 'tmp' and 'broker-tls' are the operator's (the consumer's /tmp and the broker's CA)" }],
   },
   initContainers: {
     description: 'Init containers, as in a Pod; with restartPolicy Always a native sidecar that runs beside the consumer. Each runs restricted, as the consumer does.',

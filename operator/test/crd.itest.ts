@@ -53,12 +53,13 @@ const CATALOGUE: { what: string; name?: string; edit: (s: Spec) => void; message
   { what: 'a host port', edit: (s) => { s.template = { spec: { containers: [{ name: 'consumer', ports: [{ containerPort: 9000, hostPort: 9000 }] }] } }; }, message: /spec\.template\.spec\.containers\[0\]\.ports\[0\]: Invalid value: "object": ports\[\]\.hostPort must be unset/ },
   // kubectl's strict field validation refuses hostPath.path as an unknown field; any other client's pool is pruned to hostPath: {}
   { what: 'a hostPath volume', edit: (s) => { s.template = { spec: { volumes: [{ name: 'root', hostPath: {} }] } }; }, message: /spec\.template\.spec\.volumes\[0\]: Invalid value: "object": hostPath volumes are not allowed: the restricted pod security profile allows only configMap/ },
-  { what: 'a volume named tmp', edit: (s) => { s.template = { spec: { volumes: [{ name: 'tmp', emptyDir: {} }] } }; }, message: /the name 'tmp' is the operator's/ },
+  { what: 'a volume named tmp', edit: (s) => { s.template = { spec: { volumes: [{ name: 'tmp', emptyDir: {} }] } }; }, message: /the names 'tmp' and 'broker-tls' are the operator's/ },
   { what: 'an image on the consumer container', edit: (s) => { s.template = { spec: { containers: [{ name: 'consumer', image: 'other:1' }] } }; }, message: /the container named 'consumer' is merged into the operator's and runs spec\.image: leave its image unset/ },
   { what: 'an extra container without an image', edit: (s) => { s.template = { spec: { containers: [{ name: 'side' }] } }; }, message: /every container but 'consumer' needs an image/ },
   { what: 'a reserved env name in a container', edit: (s) => { s.template = { spec: { containers: [{ name: 'consumer', env: [{ name: 'HARE_PREFETCH', value: '1' }] }] } }; }, message: /spec\.template\.spec\.containers\[0\]\.env\[0\]: Invalid value: "object": env names starting with 'HARE_' are reserved/ },
   { what: 'a preStop hook on the hare runtime\'s consumer', edit: (s) => { s.template = { spec: { containers: [{ name: 'consumer', lifecycle: { preStop: { sleep: { seconds: 1 } } } }] } }; }, message: /spec\.template\.spec\.containers: Invalid value: "object": with runtime hare the operator's preStop hook is the drain/ },
   { what: 'port 8080 declared again on the hare runtime\'s consumer', edit: (s) => { s.template = { spec: { containers: [{ name: 'consumer', ports: [{ containerPort: 8080 }] }] } }; }, message: /with runtime hare port 8080, named http, is the runtime's/ },
+  { what: 'a broker TLS Secret with a malformed name', edit: (s) => { s.broker = { uriSecretRef: { name: 'rabbitmq', key: 'uri' }, tls: { secretName: 'Broker_CA' } }; }, message: /spec\.broker\.tls\.secretName: Invalid value: "string": secret name must be a DNS subdomain/ },
   { what: 'zero drain timeout', edit: (s) => { s.drain = { timeoutSeconds: 0 }; }, message: /spec\.drain\.timeoutSeconds.*greater than or equal to 1/ },
 ];
 

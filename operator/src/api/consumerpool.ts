@@ -265,6 +265,13 @@ export interface BrokerSpec {
   uriSecretRef: SecretKeySelector;
   /** Optional Secret key holding the RabbitMQ management HTTP API base URI (http(s)://user:password@host:15672). Enables unacknowledged counts in the depth signal and busy-aware scale-down. */
   managementUriSecretRef?: SecretKeySelector;
+  /** TLS to the broker with a private CA, for amqps:// and https:// URIs. The Secret holds ca.crt (the CA that signed the broker's certificate) and, with clientCertificate, tls.crt and tls.key (a kubernetes.io/tls Secret with ca.crt added). The operator verifies the broker with it; pods get it mounted at /etc/hare/tls and its paths in HARE_TLS_CA_FILE, HARE_TLS_CERT_FILE and HARE_TLS_KEY_FILE. Verification is never turned off. */
+  tls?: {
+    /** Name of a Secret in the pool's namespace. */
+    secretName: string;
+    /** Present tls.crt and tls.key as a client certificate and log in with SASL EXTERNAL (the broker takes the user from the certificate). */
+    clientCertificate: boolean;
+  };
 }
 
 export interface SecretKeySelector {

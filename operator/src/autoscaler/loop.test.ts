@@ -133,6 +133,19 @@ describe('Autoscaler loop: a tick', () => {
     expect(s.events.events.map((e) => e.reason)).toEqual(['Autoscaled']);
   });
 
+  it('reads the broker CA and client certificate from the pool\'s TLS Secret, and a new handle when it changes', async () => {
+    const s = setup();
+    s.loop.sync(s.edit((p) => { p.spec.broker.tls = { secretName: 'broker-tls', clientCertificate: true }; }));
+    await s.clock.advance(FIRST);
+    expect(s.sources.handles.at(-1)?.ref.tls).toEqual({
+      ca: 'amqp://shop.broker-tls.ca.crt/', cert: 'amqp://shop.broker-tls.tls.crt/', key: 'amqp://shop.broker-tls.tls.key/',
+    });
+    s.loop.sync(s.edit((p) => { p.spec.broker.tls = { secretName: 'other-ca', clientCertificate: false }; }));
+    await s.clock.advance(PERIOD);
+    expect(s.sources.handles.at(-1)?.ref.tls).toEqual({ ca: 'amqp://shop.other-ca.ca.crt/' });
+    expect(s.sources.open()).toHaveLength(1);
+  });
+
   it('reads the Secrets again after an access error', async () => {
     const s = setup();
     s.sources.depth.set('orders', { ok: false, kind: 'accessRefused', error: 'ACCESS_REFUSED', latencyMs: 1 });

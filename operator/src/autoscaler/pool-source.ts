@@ -1,8 +1,11 @@
 // The depth handle of a pool's current broker and queue: its Secrets, acquire and release, one read.
-import type { Pool } from '../api/pool.ts';
+import type { BrokerSpec, Pool } from '../api/pool.ts';
 import { errorText } from '../log.ts';
 import type { DepthHandle } from './depth-sources.ts';
+import type { BrokerTls } from './tls.ts';
 import type { QueueRef, Reading } from './types.ts';
+
+type BrokerTlsSpec = NonNullable<BrokerSpec['tls']>;
 
 export interface SourceDeps {
   sources: { acquire(ref: QueueRef): DepthHandle };
@@ -58,13 +61,21 @@ async function queueRef(deps: SourceDeps, pool: Pool): Promise<QueueRef> {
   const ns = pool.metadata.namespace;
   const uri = await deps.secrets.value(ns, broker.uriSecretRef);
   const managementUri = broker.managementUriSecretRef ? await deps.secrets.value(ns, broker.managementUriSecretRef) : undefined;
-  return { uri, managementUri, queue: queue.name };
+  return { uri, managementUri, queue: queue.name, ...(broker.tls ? { tls: await brokerTls(deps, ns, broker.tls) } : {}) };
+}
+
+/** ca.crt, and tls.crt and tls.key for a client certificate, from the pool's TLS Secret (a missing key fails the read). */
+async function brokerTls(deps: SourceDeps, ns: string, tls: BrokerTlsSpec): Promise<BrokerTls> {
+  const read = (key: string): Promise<string> => deps.secrets.value(ns, { name: tls.secretName, key });
+  const ca = await read('ca.crt');
+  return tls.clientCertificate ? { ca, cert: await read('tls.crt'), key: await read('tls.key') } : { ca };
 }
 
 function forgetSecrets(deps: SourceDeps, pool: Pool): void {
   const { broker } = pool.spec;
   deps.secrets.forget(pool.metadata.namespace, broker.uriSecretRef.name);
   if (broker.managementUriSecretRef) deps.secrets.forget(pool.metadata.namespace, broker.managementUriSecretRef.name);
+  if (broker.tls) deps.secrets.forget(pool.metadata.namespace, broker.tls.secretName);
 }
 
 function refused(err: unknown): Reading {

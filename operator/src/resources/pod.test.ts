@@ -75,6 +75,18 @@ describe('desiredPod', () => {
     expect(desiredPod(makePool({ runtime: 'generic' })).templateHash).not.toBe(desiredPod(makePool()).templateHash);
   });
 
+  it('mounts the broker TLS Secret read-only and points the contract env at its files', () => {
+    const pod = desiredPod(makePool({ broker: { tls: { secretName: 'broker-tls', clientCertificate: true } } })).pod;
+    expect(pod.spec?.volumes).toContainEqual({ name: 'broker-tls', secret: { secretName: 'broker-tls', defaultMode: 0o444 } });
+    const c = pod.spec?.containers[0];
+    expect(c?.volumeMounts).toContainEqual({ name: 'broker-tls', mountPath: '/etc/hare/tls', readOnly: true });
+    const env = Object.fromEntries((c?.env ?? []).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ HARE_TLS_CA_FILE: '/etc/hare/tls/ca.crt', HARE_TLS_CERT_FILE: '/etc/hare/tls/tls.crt', HARE_TLS_KEY_FILE: '/etc/hare/tls/tls.key' });
+    const caOnly = desiredPod(makePool({ broker: { tls: { secretName: 'broker-tls', clientCertificate: false } } })).pod.spec?.containers[0]?.env ?? [];
+    expect(caOnly.map((e) => e.name).filter((n) => n.startsWith('HARE_TLS_'))).toEqual(['HARE_TLS_CA_FILE']);
+    expect(desiredPod(makePool()).pod.spec?.volumes).toHaveLength(1);
+  });
+
   it('hands the fatal message of the runtime (or the log tail) to the kubelet as the termination message', () => {
     const c = desiredPod(makePool()).pod.spec?.containers[0];
     expect(c).toMatchObject({ terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'FallbackToLogsOnError' });

@@ -1,5 +1,5 @@
 // Builder for the consumer pod of a pool: desired(pool) -> the complete pod, deterministic, with its template hash.
-import type { V1Container, V1EnvVar, V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1Pod, V1PodSpec, V1Volume } from '@kubernetes/client-node';
 import { ENV, GRACE_MARGIN_SECONDS, HTTP_PORT, HTTP_PORT_NAME, PATHS, TERMINATION_LOG } from '../../../consumer-image/src/contract.ts';
 import { ownerReference, type Pool } from '../api/pool.ts';
 import { CONTAINER_NAME, LABELS, podLabels } from '../metadata.ts';
@@ -50,7 +50,7 @@ function podSpec(pool: Pool): V1PodSpec {
     // the image's numeric non-root USER applies (1000 in the runtime image); root images are refused
     securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
     containers: [container(pool)],
-    volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+    volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }, ...brokerTlsVolumes(pool)],
   };
   if (overrides.serviceAccountName) spec.serviceAccountName = overrides.serviceAccountName;
   if (overrides.priorityClassName) spec.priorityClassName = overrides.priorityClassName;
@@ -72,7 +72,7 @@ function container(pool: Pool): V1Container {
     terminationMessagePath: TERMINATION_LOG,
     terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext: RESTRICTED,
-    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(pool.spec.broker.tls ? [{ name: TLS_VOLUME, mountPath: TLS_DIR, readOnly: true }] : [])],
   };
   const resources = pool.spec.template?.spec?.resources;
   if (resources) c.resources = resources as V1Container['resources'];
@@ -111,6 +111,7 @@ function contractEnv(pool: Pool): V1EnvVar[] {
     [ENV.handlerTimeoutSeconds, q.handlerTimeoutSeconds === undefined ? undefined : String(q.handlerTimeoutSeconds)],
     [ENV.pool, metadata.name],
     [ENV.httpPort, String(HTTP_PORT)],
+    ...tlsEnv(pool),
   ];
   const env: V1EnvVar[] = literal.filter((e): e is [string, string] => e[1] !== undefined).map(([name, value]) => ({ name, value }));
   env.push(
@@ -119,6 +120,23 @@ function contractEnv(pool: Pool): V1EnvVar[] {
     { name: ENV.podNamespace, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
   );
   return env.sort((a, b) => byString(a.name, b.name));
+}
+
+const TLS_VOLUME = 'broker-tls';
+const TLS_DIR = '/etc/hare/tls';
+
+/** spec.broker.tls's Secret, read-only, for the consumer to verify the broker (and present its certificate). */
+function brokerTlsVolumes(pool: Pool): V1Volume[] {
+  const tls = pool.spec.broker.tls;
+  return tls ? [{ name: TLS_VOLUME, secret: { secretName: tls.secretName, defaultMode: 0o444 } }] : [];
+}
+
+function tlsEnv(pool: Pool): [string, string][] {
+  const tls = pool.spec.broker.tls;
+  if (!tls) return [];
+  const files: [string, string][] = [[ENV.tlsCaFile, `${TLS_DIR}/ca.crt`]];
+  if (tls.clientCertificate) files.push([ENV.tlsCertFile, `${TLS_DIR}/tls.crt`], [ENV.tlsKeyFile, `${TLS_DIR}/tls.key`]);
+  return files;
 }
 
 function sorted<T>(map: Record<string, T> | undefined): Record<string, T> | undefined {
