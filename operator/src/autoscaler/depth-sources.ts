@@ -7,7 +7,7 @@ import { ManagementClient } from './management-api.ts';
 import { amqpFailureKind, DepthReadError, messageOf } from './read-error.ts';
 import type { AutoscalerLog, QueueDepth, QueueRef, Reading } from './types.ts';
 import { silentLog } from './types.ts';
-import { clientKey } from './tls.ts';
+import { clientKey, type BrokerTls } from './tls.ts';
 import { scrub } from './uri.ts';
 
 export interface DepthSourcesOptions {
@@ -92,12 +92,13 @@ export class DepthSources {
   }
 
   /** Runs `use` on the shared AMQP connection of a broker URI; a connection no pool leases is closed after. */
-  async withConnection<T>(uri: string, use: (conn: ChannelModel) => Promise<T>): Promise<T> {
-    const client = this.#lease(this.#amqp, uri, () => new AmqpDepthClient(uri, this.#o));
+  async withConnection<T>(uri: string, use: (conn: ChannelModel) => Promise<T>, tls?: BrokerTls): Promise<T> {
+    const key = clientKey(uri, tls);
+    const client = this.#lease(this.#amqp, key, () => new AmqpDepthClient(uri, { ...this.#o, tls }));
     try {
       return await use(await client.connection());
     } finally {
-      await this.#unlease(this.#amqp, uri);
+      await this.#unlease(this.#amqp, key);
     }
   }
 

@@ -61,12 +61,12 @@ async function queueRef(deps: SourceDeps, pool: Pool): Promise<QueueRef> {
   const ns = pool.metadata.namespace;
   const uri = await deps.secrets.value(ns, broker.uriSecretRef);
   const managementUri = broker.managementUriSecretRef ? await deps.secrets.value(ns, broker.managementUriSecretRef) : undefined;
-  return { uri, managementUri, queue: queue.name, ...(broker.tls ? { tls: await brokerTls(deps, ns, broker.tls) } : {}) };
+  return { uri, managementUri, queue: queue.name, ...(broker.tls ? { tls: await brokerTls(deps.secrets, ns, broker.tls) } : {}) };
 }
 
 /** ca.crt, and tls.crt and tls.key for a client certificate, from the pool's TLS Secret (a missing key fails the read). */
-async function brokerTls(deps: SourceDeps, ns: string, tls: BrokerTlsSpec): Promise<BrokerTls> {
-  const read = (key: string): Promise<string> => deps.secrets.value(ns, { name: tls.secretName, key });
+export async function brokerTls(secrets: Pick<SourceDeps['secrets'], 'value'>, ns: string, tls: BrokerTlsSpec): Promise<BrokerTls> {
+  const read = (key: string): Promise<string> => secrets.value(ns, { name: tls.secretName, key });
   const ca = await read('ca.crt');
   return tls.clientCertificate ? { ca, cert: await read('tls.crt'), key: await read('tls.key') } : { ca };
 }

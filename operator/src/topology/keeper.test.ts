@@ -9,23 +9,24 @@ import { makePool } from '../testing/fixtures.ts';
 import type { TopologyOutcome } from './declare.ts';
 import type { DesiredTopology } from './desired.ts';
 import { TopologyKeeper } from './keeper.ts';
+import type { BrokerTls } from '../autoscaler/tls.ts';
 
 function setup(answer: () => Promise<TopologyOutcome> = () => Promise.resolve({ ok: true, message: 'declared', delayQueues: ['orders.delay.1000'] })) {
   const clock = new FakeClock();
   const events = new FakeEvents();
   let pool = makePool();
-  const calls: { uri: string; desired: DesiredTopology; previous: readonly string[] }[] = [];
+  const calls: { uri: string; desired: DesiredTopology; previous: readonly string[]; tls?: BrokerTls | undefined }[] = [];
   const written: TopologyStatus[] = [];
   const broker = {
     answer,
-    ensure: (uri: string, desired: DesiredTopology, previous: readonly string[]): Promise<TopologyOutcome> => {
-      calls.push({ uri, desired, previous });
+    ensure: (uri: string, desired: DesiredTopology, previous: readonly string[], tls?: BrokerTls): Promise<TopologyOutcome> => {
+      calls.push({ uri, desired, previous, tls });
       return broker.answer();
     },
   };
   const keeper = new TopologyKeeper({
     broker,
-    secrets: { value: () => Promise.resolve('amqp://u:p@broker/') },
+    secrets: { value: (_ns: string, ref: { name: string; key: string }) => Promise.resolve(ref.name === 'rabbitmq' ? 'amqp://u:p@broker/' : `${ref.name}/${ref.key}`) },
     pools: { get: () => pool },
     writer: {
       applyTopologyStatus: (_p, status) => {
@@ -47,6 +48,14 @@ function setup(answer: () => Promise<TopologyOutcome> = () => Promise.resolve({ 
 }
 
 describe('TopologyKeeper', () => {
+  it('declares over TLS with the CA and client certificate of the pool\'s TLS Secret', async () => {
+    const s = setup();
+    s.keeper.sync(s.edit((p) => { p.spec.broker.tls = { secretName: 'broker-tls', clientCertificate: true }; }));
+    await settle();
+    expect(s.calls[0]?.tls).toEqual({ ca: 'broker-tls/ca.crt', cert: 'broker-tls/tls.crt', key: 'broker-tls/tls.key' });
+    expect(s.calls[0]?.uri).toBe('amqp://u:p@broker/');
+  });
+
   it('declares a new pool once, writes TopologyReady with an Event, and does nothing more at rest', async () => {
     const s = setup();
     s.keeper.sync(s.pool());

@@ -10,10 +10,12 @@ import type { EventSink } from '../reconcile/ports.ts';
 import { computeTopologyStatus, type TopologyPass, type TopologyStatus } from '../status/topology-status.ts';
 import { ensureTopology, type TopologyOutcome } from './declare.ts';
 import { desiredTopology, type DesiredTopology } from './desired.ts';
+import { brokerTls } from '../autoscaler/pool-source.ts';
+import type { BrokerTls } from '../autoscaler/tls.ts';
 
 export interface TopologyDeps {
   /** ensureTopology on the shared connection of the broker at `uri` (brokerTopology() in production). */
-  broker: { ensure(uri: string, desired: DesiredTopology, previous: readonly string[]): Promise<TopologyOutcome> };
+  broker: { ensure(uri: string, desired: DesiredTopology, previous: readonly string[], tls?: BrokerTls): Promise<TopologyOutcome> };
   secrets: { value(namespace: string, ref: SecretKeySelector): Promise<string> };
   pools: { get(namespace: string, name: string): Pool | undefined };
   writer: { applyTopologyStatus(pool: Pool, status: TopologyStatus): Promise<void> };
@@ -97,9 +99,11 @@ export class TopologyKeeper {
   private async attempt(pool: Pool, desired: DesiredTopology): Promise<TopologyPass> {
     const { namespace } = pool.metadata;
     try {
-      const uri = await this.deps.secrets.value(namespace, pool.spec.broker.uriSecretRef);
+      const { broker } = pool.spec;
+      const uri = await this.deps.secrets.value(namespace, broker.uriSecretRef);
+      const tls = broker.tls ? await brokerTls(this.deps.secrets, namespace, broker.tls) : undefined;
       const previous = pool.status?.topology?.delayQueues ?? [];
-      return await withTimeout(this.deps.broker.ensure(uri, desired, previous), PASS_TIMEOUT_MS, 'declaring the topology');
+      return await withTimeout(this.deps.broker.ensure(uri, desired, previous, tls), PASS_TIMEOUT_MS, 'declaring the topology');
     } catch (err) {
       return { ok: false, reason: 'BrokerUnavailable', message: errorText(err) };
     }
@@ -115,6 +119,6 @@ export class TopologyKeeper {
 }
 
 /** The production broker step: the topology declared on the shared AMQP connection of each broker URI. */
-export function brokerTopology(sources: { withConnection<T>(uri: string, use: (conn: ChannelModel) => Promise<T>): Promise<T> }): TopologyDeps['broker'] {
-  return { ensure: (uri, desired, previous) => sources.withConnection(uri, (conn) => ensureTopology(conn, desired, previous)) };
+export function brokerTopology(sources: { withConnection<T>(uri: string, use: (conn: ChannelModel) => Promise<T>, tls?: BrokerTls): Promise<T> }): TopologyDeps['broker'] {
+  return { ensure: (uri, desired, previous, tls) => sources.withConnection(uri, (conn) => ensureTopology(conn, desired, previous), tls) };
 }

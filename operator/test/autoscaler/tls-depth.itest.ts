@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DepthSources } from '../../src/autoscaler/depth-sources.ts';
 import type { BrokerTls } from '../../src/autoscaler/tls.ts';
+import { makePool } from '../../src/testing/fixtures.ts';
+import { desiredTopology } from '../../src/topology/desired.ts';
+import { brokerTopology } from '../../src/topology/keeper.ts';
 import { deleteQueues, eventually, management, TestClient, uniqueName } from './testing/broker.ts';
 
 const TLS_DIR = process.env.HARE_TEST_TLS_DIR ?? '/etc/rabbitmq/tls';
@@ -46,6 +49,17 @@ describe('depth reads over TLS', () => {
       const all = (await management('/api/connections?columns=user,user_provided_name,auth_mechanism,ssl')) as Record<string, unknown>[];
       expect(all.filter((c) => c.user_provided_name === name)).toEqual([{ user: 'hare-client', user_provided_name: name, auth_mechanism: 'EXTERNAL', ssl: true }]);
     });
+    await sources.close();
+  });
+
+  it('declares a pool\'s topology over TLS on the shared connection, with the pool\'s CA', async () => {
+    const sources = new DepthSources();
+    const name = uniqueName('hare-as-tls-topology');
+    queues.push(name, `${name}.delay.1000`, `${name}.dead`);
+    const pool = makePool({ queue: { name, retry: { delaysMs: [1000] } } });
+    const outcome = await brokerTopology(sources).ensure(AMQPS, desiredTopology(pool), [], { ca: pem('ca.crt') });
+    expect(outcome).toMatchObject({ ok: true });
+    expect(await management(`/api/queues/%2F/${encodeURIComponent(`${name}.dead`)}`)).toMatchObject({ name: `${name}.dead` });
     await sources.close();
   });
 
