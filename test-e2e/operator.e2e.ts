@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import yaml from 'js-yaml';
+import { load as parseYaml } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { brokerSecret } from './cluster/index.ts';
 import { selectProvider, type E2ECluster } from './cluster/provider.ts';
@@ -20,7 +20,7 @@ const pool = (name = 'orders'): Promise<PoolState> => poolState(t, NS, name);
 
 /** examples/pool.yaml as an object, renamed: the base of the suite's other pools. */
 function examplePool(name: string): { metadata: { name: string }; spec: Record<string, unknown> } {
-  const pool = yaml.load(readFileSync(join(REPO, 'examples/pool.yaml'), 'utf8')) as { metadata: { name: string }; spec: Record<string, unknown> };
+  const pool = parseYaml(readFileSync(join(REPO, 'examples/pool.yaml'), 'utf8')) as { metadata: { name: string }; spec: Record<string, unknown> };
   pool.metadata.name = name;
   return pool;
 }

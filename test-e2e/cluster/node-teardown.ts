@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ClusterConfig } from './config.ts';
 import { statePaths } from './config.ts';
 import { stopDaemon, stopPid } from './daemons.ts';
-import { log, tryRun } from './exec.ts';
+import { log, sleep, tryRun } from './exec.ts';
 import { FORWARDED_PORTS, HOST_DIRS, readNodeState } from './node.ts';
 import { deleteBridge, removeOwnedChains, writeSysctls } from './node-net.ts';
 import { deletePodBrokerUser } from './rabbitmq.ts';
@@ -62,10 +62,14 @@ function killAndRemoveCgroups(): void {
 
 /** containerd shims serving our socket (matched on our unique -address, never on the name alone). */
 function ourShims(sock: string): number[] {
+  return pidsWhere((argv) => (argv[0] ?? '').includes('containerd-shim') && argv.includes(sock));
+}
+
+/** Processes by /proc argv match: the forwarders' forked children (one per connection) outlive their parent. */
+function pidsWhere(match: (argv: string[]) => boolean): number[] {
   return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
-      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      return (argv[0] ?? '').includes('containerd-shim') && argv.includes(sock);
+      return match(readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0'));
     } catch {
       return false;
     }
@@ -108,18 +112,26 @@ function removeEntries(dir: string, ours: (name: string) => boolean): void {
   }
 }
 
-/** Files the runtime leaves outside the state dir, then host dirs that we created and that are now empty. */
-function removeHostFiles(cfg: ClusterConfig, dirsBefore: Record<string, boolean>): void {
+/**
+ * Files the runtime leaves outside the state dir, then host dirs that we created and that are now empty. A sandbox
+ * torn down a moment ago may still write its last CNI result: a few tries, a second apart.
+ */
+async function removeHostFiles(cfg: ClusterConfig, dirsBefore: Record<string, boolean>): Promise<void> {
   const devicePlugins = '/var/lib/kubelet/device-plugins';
   if (dirsBefore[devicePlugins] === false) rmSync(join(devicePlugins, 'kubelet.sock'), { force: true });
-  removeEntries('/var/lib/cni/results', (f) => f.startsWith(`${cfg.cniNetwork}-`));
-  removeEntries('/var/log/containers', (f) => readlinkSync(join('/var/log/containers', f)).startsWith(cfg.stateDir));
-  for (const d of HOST_DIRS.filter((h) => dirsBefore[h] === false && existsSync(h))) {
-    try {
-      rmdirSync(d);
-    } catch {
-      /* not empty: someone else uses it too */
+  for (let attempt = 0; attempt < 5; attempt++) {
+    removeEntries('/var/lib/cni/results', (f) => f.startsWith(`${cfg.cniNetwork}-`));
+    removeEntries('/var/log/containers', (f) => readlinkSync(join('/var/log/containers', f)).startsWith(cfg.stateDir));
+    const ours = HOST_DIRS.filter((h) => dirsBefore[h] === false && existsSync(h));
+    for (const d of ours) {
+      try {
+        rmdirSync(d);
+      } catch {
+        /* not empty: someone else uses it too, or a last write is on its way */
+      }
     }
+    if (ours.every((d) => !existsSync(d))) return;
+    await sleep(1000);
   }
 }
 
@@ -151,9 +163,13 @@ export async function teardownNode(cfg: ClusterConfig): Promise<void> {
   await cleanIptables(cfg, state?.chainsBefore ?? []);
   await deleteBridge(cfg);
   for (const f of FORWARDED_PORTS) await stopDaemon(cfg, `forward-${f.port}`);
+  // a child still holding a pod's connection would wait for the broker's heartbeat timeout to notice the pod is gone
+  for (const pid of pidsWhere((argv) => argv[0] === '/usr/bin/socat' && argv.some((a) => a.includes(`bind=${cfg.nodeIp}`)))) {
+    await stopPid(pid, '/usr/bin/socat', 2_000);
+  }
   if (state) {
     writeSysctls(state.sysctls);
-    removeHostFiles(cfg, state.dirsBefore);
+    await removeHostFiles(cfg, state.dirsBefore);
   }
   if (await deletePodBrokerUser().catch(() => false)) log('rabbitmq: pod user deleted');
   await rm(statePaths(cfg).nodeState, { force: true });
