@@ -2,6 +2,8 @@
 // previous leader left Running, reports progress in status.replay and Events, and tries again after a failure.
 import type { ChannelModel } from 'amqplib';
 import type { ConsumerPoolStatus, Pool, SecretKeySelector } from '../api/pool.ts';
+import { brokerTls } from '../autoscaler/pool-source.ts';
+import type { BrokerTls } from '../autoscaler/tls.ts';
 import type { Clock } from '../clock.ts';
 import { errorText, type Logger } from '../log.ts';
 import { keyOf, REASONS } from '../metadata.ts';
@@ -13,7 +15,7 @@ export type ReplayStatus = NonNullable<ConsumerPoolStatus['replay']>;
 
 export interface ReplayDeps {
   /** moveDead on the shared connection of the broker at `uri` (brokerReplay() in production). */
-  broker: { move(uri: string, options: MoveOptions): Promise<ReplayProgress> };
+  broker: { move(uri: string, options: MoveOptions, tls?: BrokerTls): Promise<ReplayProgress> };
   secrets: { value(namespace: string, ref: SecretKeySelector): Promise<string> };
   pools: { get(namespace: string, name: string): Pool | undefined };
   writer: { applyReplayStatus(pool: Pool, status: { replay: ReplayStatus }): Promise<void> };
@@ -77,7 +79,9 @@ export class ReplayRunner {
     const batch = Math.max(1, Math.min(100, deps.ratePerSecond));
     let progress: Pick<ReplayStatus, 'requested' | 'moved' | 'left'> = resuming ? { requested: previous.requested, moved: previous.moved, left: previous.left } : {};
     try {
-      const uri = await deps.secrets.value(pool.metadata.namespace, pool.spec.broker.uriSecretRef);
+      const { broker } = pool.spec;
+      const uri = await deps.secrets.value(pool.metadata.namespace, broker.uriSecretRef);
+      const tls = broker.tls ? await brokerTls(deps.secrets, pool.metadata.namespace, broker.tls) : undefined;
       const done = await deps.broker.move(uri, {
         queue: queue.name, requestId: request.id, count: request.count, batch,
         pause: () => new Promise((resolve) => deps.clock.setTimeout(resolve, (batch / deps.ratePerSecond) * 1000)),
@@ -85,7 +89,7 @@ export class ReplayRunner {
           progress = { requested: p.requested, moved: p.moved, left };
           await this.write(pool, { ...base, ...progress, message: `moved ${p.moved} of ${p.requested}` });
         },
-      });
+      }, tls);
       const left = progress.left ?? 0;
       const message = `moved ${done.moved} of ${done.requested} dead messages from ${queue.name}.dead back to ${queue.name} (retry counts reset); ${left} left in ${queue.name}.dead`;
       await this.write(pool, { ...base, state: 'Succeeded', requested: done.requested, moved: done.moved, left, message, completedAt: this.now() });
@@ -117,6 +121,6 @@ export class ReplayRunner {
 }
 
 /** The production broker step: moveDead on the shared AMQP connection of each broker URI. */
-export function brokerReplay(sources: { withConnection<T>(uri: string, use: (conn: ChannelModel) => Promise<T>): Promise<T> }): ReplayDeps['broker'] {
-  return { move: (uri, options) => sources.withConnection(uri, (conn) => moveDead(conn, options)) };
+export function brokerReplay(sources: { withConnection<T>(uri: string, use: (conn: ChannelModel) => Promise<T>, tls?: BrokerTls): Promise<T> }): ReplayDeps['broker'] {
+  return { move: (uri, options, tls) => sources.withConnection(uri, (conn) => moveDead(conn, options), tls) };
 }
