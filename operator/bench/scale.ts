@@ -1,18 +1,21 @@
-// npm run bench:scale: N pools x R pods on the real API server. Prints time to converge, the operator's peak and
-// steady RSS, its API writes during a quiet minute, and its broker connections (all pools autoscaled, one broker).
-// Flags: --pools N (1000), --replicas R (5), --quiet S (60), --heap-mb M (the operator's V8 old-space limit;
-// default: Node's own). Pods never run: they match no node.
+// npm run bench:scale: N pools x R pods on the real API server. Prints time to converge beside the anchors made on
+// the same control plane in the same run (raw concurrent creates, the ReplicaSet controller), the operator's peak and
+// idle RSS beside bare Node, its API writes by verb and resource during a quiet window, and its broker connections.
+// Flags: --pools N (1000), --replicas R (5), --quiet S (60), --anchors raw,rs (both; '' for none), --heap-mb M (the
+// operator's V8 old-space limit; default: Node's own). Pods never run: they match no node.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { deleteAndWait, RAW_CONCURRENCY, rawCreates, replicaSets } from './anchors.ts';
+import { baselines, rssMb } from './baseline.ts';
 import { AMQP_URI, benchEnvironment } from './environment.ts';
 import { GROUP, PLURAL, VERSION } from '../src/metadata.ts';
 import { startOperator } from '../test/support/operator-process.ts';
 import { poolManifest } from '../test/support/pools.ts';
 
 const { values } = parseArgs({
-  options: { pools: { type: 'string', default: '1000' }, replicas: { type: 'string', default: '5' }, quiet: { type: 'string', default: '60' }, 'heap-mb': { type: 'string' } },
+  options: { pools: { type: 'string', default: '1000' }, replicas: { type: 'string', default: '5' }, quiet: { type: 'string', default: '60' }, anchors: { type: 'string', default: 'raw,rs' }, 'heap-mb': { type: 'string' } },
 });
 const [pools, replicas, quietS] = [Number(values.pools), Number(values.replicas), Number(values.quiet)];
 const log = (msg: string): void => console.log(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -25,11 +28,16 @@ execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '
 writeFileSync(join(repo, 'dist/package.json'), '{ "type": "module" }\n');
 const heap: Record<string, string> = values['heap-mb'] ? { NODE_OPTIONS: `--max-old-space-size=${values['heap-mb']}` } : {};
 const op = await startOperator(env.cluster.kubeconfig, ['--namespace', ns, '--log-level', 'warn'], { POD_NAME: identity, ...heap }, join(repo, 'dist/operator/src/main.js'));
-const rss = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${op.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rss = (): number => rssMb(op.child.pid);
 let peak = 0;
+let stopped = false;
 const sampler = setInterval(() => { peak = Math.max(peak, rss()); }, 200);
-const writes = async (): Promise<number> =>
-  [...(await op.metrics()).matchAll(/^hare_api_writes_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+/** hare_api_writes_total by "verb resource". */
+const writes = async (): Promise<Map<string, number>> => new Map([...(await op.metrics()).matchAll(/^hare_api_writes_total\{([^}]*)\} (\d+)/gm)]
+  .map((m) => [[...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => l[2]).join(' '), Number(m[2])] as const));
+const delta = (after: Map<string, number>, before: Map<string, number>): [string, number][] =>
+  [...after].map(([k, n]) => [k, n - (before.get(k) ?? 0)] as [string, number]).filter(([, n]) => n > 0);
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 try {
   log(`creating ${pools} pools x ${replicas} pods in ${ns}`);
@@ -56,24 +64,43 @@ try {
   log(`converged: ${pods} pods`);
   await new Promise((r) => setTimeout(r, 10_000)); // let the last status writes and the autoscaler's first polls settle
   const before = await writes();
+  const quietFrom = Date.now();
   const steadyStart = rss();
   await new Promise((r) => setTimeout(r, quietS * 1000));
-  const quietWrites = (await writes()) - before;
+  const quiet = delta(await writes(), before);
+  const quietWrites = quiet.reduce((n, [, k]) => n + k, 0);
+  const idle = rss();
   const metric = (text: string, name: string): number => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20;
   const text = await op.metrics();
   const heapUsed = metric(text, 'nodejs_heap_size_used_bytes');
   const external = metric(text, 'nodejs_external_memory_bytes');
   const heapTotal = metric(text, 'nodejs_heap_size_total_bytes');
   const connections = execFileSync('rabbitmqctl', ['-q', 'list_connections', 'client_properties'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(identity)).length;
+  await op.stop();
+  stopped = true;
+  clearInterval(sampler);
+  const base = await baselines(repo);
+  const anchors = values.anchors.split(',').filter(Boolean);
+  const total = pools * replicas;
+  log('removing the operator\'s pods before the anchors');
+  await deleteAndWait(core, ns);
+  const raw = anchors.includes('raw') ? await rawCreates(core, `${ns}-raw`, total) : undefined;
+  if (raw !== undefined) log(`raw creates: ${raw.toFixed(1)} s`);
+  const rs = anchors.includes('rs') ? await replicaSets(env.kc, core, `${ns}-rs`, pools, replicas) : undefined;
+  const took = (converged - started) / 1000;
   console.log(`
 pools x pods                 ${pools} x ${replicas} (${pods} pods)
-time to converge             ${((converged - started) / 1000).toFixed(1)} s from the first create (${((converged - created) / 1000).toFixed(1)} s after the last)
-operator RSS                 peak ${peak.toFixed(0)} MB, steady ${steadyStart.toFixed(0)} -> ${rss().toFixed(0)} MB (V8 heap ${heapUsed.toFixed(0)} MB used of ${heapTotal.toFixed(0)} MB, external ${external.toFixed(0)} MB${values['heap-mb'] ? `, limit ${values['heap-mb']} MB` : ''})
-API writes in a quiet ${quietS} s   ${quietWrites}
+time to make ${total} pods (same control plane, one after the other)
+  hare-operator              ${took.toFixed(1)} s from the first pool create (${seconds(converged - created)} after the last), every status written${raw ? `; ${(took / raw).toFixed(2)}x the raw ceiling` : ''}
+  raw creates, 1 client      ${raw ? `${raw.toFixed(1)} s (${(total / raw).toFixed(0)} pods/s, concurrency ${RAW_CONCURRENCY})` : 'not run (--anchors)'}
+  ReplicaSet controller      ${rs ? `${rs.toFixed(1)} s (${pools} ReplicaSets x ${replicas}, kube-controller-manager's default client QPS 20, burst 30)${raw ? `; ${(rs / raw).toFixed(2)}x the raw ceiling` : ''}` : 'not run (--anchors)'}
+operator RSS                 peak ${peak.toFixed(0)} MB, idle ${steadyStart.toFixed(0)} -> ${idle.toFixed(0)} MB (V8 heap ${heapUsed.toFixed(0)} MB used of ${heapTotal.toFixed(0)} MB, external ${external.toFixed(0)} MB${values['heap-mb'] ? `, limit ${values['heap-mb']} MB` : ''})
+  bare Node                  ${base.bare.toFixed(0)} MB; importing only @kubernetes/client-node ${base.clientNode.toFixed(0)} MB
+API writes in a quiet ${quietS} s   ${quietWrites}${quiet.length ? ` (${quiet.map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}; from ${seconds(quietFrom - created)} to ${seconds(quietFrom - created + quietS * 1000)} after the last pool create, spanning the 60 s scale-down windows seeded at each pool's first poll
 broker connections           ${connections} (all ${pools} pools autoscaled on one broker)
-targets: converge <= 60 s, RSS <= 200 MB, 0 writes at steady state, O(brokers) connections`);
+targets: converge <= 1.3x raw, peak RSS <= 150 MB, idle <= 80 MB, 0 writes at rest, O(brokers) connections`);
 } finally {
   clearInterval(sampler);
-  await op.stop();
+  if (!stopped) await op.stop();
   await env.close();
 }
