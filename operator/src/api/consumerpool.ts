@@ -203,6 +203,8 @@ export interface AutoscalingSpec {
   maxReplicas: number;
   /** Target messages per pod; desired = ceil(depth / messagesPerReplica), clamped to [min, max]. */
   messagesPerReplica: number;
+  /** Wait-time target: size the pool so that the backlog drains within this many seconds and the pool keeps up with the arrival rate, from the measured arrival and per-pod service rates (smoothed). When set it takes precedence over messagesPerReplica, which then only sizes the pool until a service rate has been measured. Needs the management API (managementUriSecretRef) for the rates. */
+  targetWaitSeconds?: number;
   /** From zero pods, scale up only when depth is greater than this. */
   activationMessages: number;
   /** Seconds between queue depth reads (jittered). */

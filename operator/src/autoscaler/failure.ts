@@ -41,7 +41,7 @@ export function fallbackDecision(input: PolicyInput, failures: number): PolicyOu
   const recommendations =
     configured === undefined ? state.recommendations : remember(state.recommendations, { at: now, replicas: target }, windowsOf(spec));
   return {
-    state: { recommendations, failures, reachable: false },
+    state: { ...state, recommendations, failures, reachable: false },
     decision: {
       kind: 'fallback',
       replicas: target === current ? undefined : target,

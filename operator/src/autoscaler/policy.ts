@@ -7,8 +7,10 @@
 import type { AutoscalingSpec } from '../api/consumerpool.ts';
 import { fallbackDecision, readFailedDecision } from './failure.ts';
 import { describeDepth, describeScale } from './reason.ts';
-import { busyFloor, clamp, rawRecommendation, remember, stabilize, windowsOf } from './recommend.ts';
-import type { TimedRecommendation } from './recommend.ts';
+import { updateRates } from './rates.ts';
+import type { RateEstimate } from './rates.ts';
+import { busyFloor, clamp, rawRecommendation, remember, stabilize, waitRecommendation, windowsOf } from './recommend.ts';
+import type { TimedRecommendation, WaitSizing } from './recommend.ts';
 import type { Reading, ReadSuccess } from './types.ts';
 import { totalDepth } from './types.ts';
 
@@ -19,6 +21,8 @@ export interface PolicyState {
   readonly failures: number;
   /** Broker reachability last reported (undefined before the first report). */
   readonly reachable: boolean | undefined;
+  /** Smoothed arrival and per-pod service rates (spec.autoscaling.targetWaitSeconds); absent until the first read. */
+  readonly rates?: RateEstimate | undefined;
 }
 
 export type DecisionKind = 'scaleUp' | 'scaleDown' | 'steady' | 'paused' | 'disabled' | 'readFailed' | 'fallback';
@@ -94,7 +98,9 @@ function decideFromDepth(input: PolicyInput, reading: ReadSuccess): PolicyOutput
   const { spec, current, state, now } = input;
   const depth = totalDepth(reading.depth);
   const windows = windowsOf(spec);
-  const fromDepth = rawRecommendation(depth, spec.messagesPerReplica, current, spec.activationMessages);
+  const rates = updateRates(state.rates, reading.depth, input.prefetch, now);
+  const wait = waitSizing(spec, reading, rates, depth, current);
+  const fromDepth = wait?.replicas ?? rawRecommendation(depth, spec.messagesPerReplica, current, spec.activationMessages);
   const floor = busyFloor(reading.depth.unacked, input.prefetch, current);
   const raw = Math.max(fromDepth, floor);
   const stable = stabilize(state.recommendations, raw, current, now, windows);
@@ -102,12 +108,12 @@ function decideFromDepth(input: PolicyInput, reading: ReadSuccess): PolicyOutput
   const busy = floor > fromDepth ? { floor, unacked: reading.depth.unacked ?? 0, prefetch: input.prefetch ?? 1 } : undefined;
   const recovered = state.reachable === false;
   return {
-    state: { recommendations: remember(state.recommendations, { at: now, replicas: raw }, windows), failures: 0, reachable: true },
+    state: { recommendations: remember(state.recommendations, { at: now, replicas: raw }, windows), failures: 0, reachable: true, rates },
     decision: {
       kind: desired > current ? 'scaleUp' : desired < current ? 'scaleDown' : 'steady',
       replicas: desired === current ? undefined : desired,
       desired,
-      reason: describeScale({ spec, current, desired, raw: fromDepth, busy, stable, depth, depthText: describeDepth(reading.depth) }),
+      reason: describeScale({ spec, current, desired, raw: fromDepth, busy, stable, depth, depthText: describeDepth(reading.depth), wait, arrivalFrom: rates.arrivalFrom }),
       event: desired !== current,
       broker: {
         reachable: true,
@@ -116,6 +122,16 @@ function decideFromDepth(input: PolicyInput, reading: ReadSuccess): PolicyOutput
       },
     },
   };
+}
+
+/**
+ * The wait-time mode (targetWaitSeconds set) once both rates have been measured; undefined otherwise, and
+ * messagesPerReplica sizes the pool (a pool with no consumer yet has no service rate to measure).
+ */
+function waitSizing(spec: AutoscalingSpec, reading: ReadSuccess, rates: RateEstimate, depth: number, current: number): WaitSizing | undefined {
+  const target = spec.targetWaitSeconds;
+  if (target === undefined || rates.arrival === undefined || rates.perPod === undefined) return undefined;
+  return waitRecommendation(reading.depth.ready, depth, rates.arrival, rates.perPod, target, current, spec.activationMessages);
 }
 
 function idle(state: PolicyState, kind: DecisionKind, current: number, reason: string): PolicyOutput {

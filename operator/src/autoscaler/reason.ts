@@ -1,6 +1,6 @@
 // Human-readable reasons for autoscaler decisions, with the numbers behind them (status and Events).
 import type { AutoscalingSpec } from '../api/consumerpool.ts';
-import { clamp, type Stabilized } from './recommend.ts';
+import { clamp, type Stabilized, type WaitSizing } from './recommend.ts';
 import type { QueueDepth } from './types.ts';
 
 /** "depth 57 (50 ready + 7 unacked)" or "depth 50 (ready only)". */
@@ -21,14 +21,33 @@ export interface ScaleFacts {
   /** Total depth the recommendation used. */
   readonly depth: number;
   readonly depthText: string;
+  /** Set when the wait-time target sized the pool. */
+  readonly wait?: WaitSizing | undefined;
+  readonly arrivalFrom?: 'publish' | 'depth' | undefined;
+}
+
+function rate(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+/** "wait target 30s: (52.1/s arriving (publish rate) + 120 ready / 30s) / 4.87/s per pod = 11.5 -> 12". */
+function waitText(f: ScaleFacts, w: WaitSizing): string {
+  const head = `wait target ${w.targetWaitSeconds}s`;
+  if (w.replicas === 0 && f.current === 0 && f.depth > 0) return `${head}: ${f.depthText} is not above activationMessages ${f.spec.activationMessages}`;
+  const from = f.arrivalFrom === 'depth' ? 'depth change + acks' : 'publish rate';
+  const sizing = `(${rate(w.arrival)}/s arriving (${from}) + ${w.backlog} ready / ${w.targetWaitSeconds}s) / ${rate(w.perPod)}/s per pod = ${rate(w.exact)}`;
+  if (w.replicas === 0) return `${head}: ${f.depthText}, ${sizing} -> 0 (empty queue, under one message per target)`;
+  return `${head}: ${sizing} -> ${w.replicas}`;
 }
 
 function recommendationText(f: ScaleFacts): string {
   const { spec } = f;
+  if (f.wait !== undefined) return waitText(f, f.wait);
+  const pending = spec.targetWaitSeconds === undefined ? '' : ` (wait target ${spec.targetWaitSeconds}s: no service rate measured yet)`;
   if (f.raw === 0 && f.current === 0 && f.depth > 0) {
     return `${f.depthText} is not above activationMessages ${spec.activationMessages}`;
   }
-  return `${f.depthText} / ${spec.messagesPerReplica} per replica -> ${f.raw}`;
+  return `${f.depthText} / ${spec.messagesPerReplica} per replica -> ${f.raw}${pending}`;
 }
 
 function busyText(f: ScaleFacts): string | undefined {

@@ -1,4 +1,4 @@
-// Pure replica arithmetic: HareMq's ceil(depth / messagesPerReplica), activation from zero, clamping, stabilisation.
+// Pure replica arithmetic: HareMq's ceil(depth / messagesPerReplica), the wait-time target, activation, clamping, stabilisation.
 import type { AutoscalingSpec } from '../api/consumerpool.ts';
 
 /** A raw (unclamped) recommendation and when it was made, kept for the stabilisation windows. */
@@ -21,6 +21,31 @@ export function rawRecommendation(depth: number, messagesPerReplica: number, cur
   if (depth <= 0) return 0;
   if (current === 0 && depth <= activationMessages) return 0;
   return Math.ceil(depth / messagesPerReplica);
+}
+
+export interface WaitSizing {
+  /** Ready messages: the backlog that has to drain within the target. */
+  readonly backlog: number;
+  readonly arrival: number;
+  readonly perPod: number;
+  readonly targetWaitSeconds: number;
+  /** (arrival + backlog / target) / perPod, before rounding up. */
+  readonly exact: number;
+  readonly replicas: number;
+}
+
+/**
+ * Replicas for a wait-time target: enough service rate to keep up with the arrivals and drain the ready
+ * backlog within the target, ceil((arrival + ready / target) / perPod). With an empty queue (ready and
+ * unacked 0) and fewer than one message expected within the target, 0 (scale to zero is allowed); from 0
+ * replicas only depth > activationMessages activates the pool, as in the messagesPerReplica mode.
+ */
+export function waitRecommendation(ready: number, depth: number, arrival: number, perPod: number, targetWaitSeconds: number, current: number, activationMessages: number): WaitSizing {
+  const exact = (arrival + ready / targetWaitSeconds) / perPod;
+  const base = { backlog: ready, arrival, perPod, targetWaitSeconds, exact };
+  if (depth <= 0 && arrival * targetWaitSeconds < 1) return { ...base, replicas: 0 };
+  if (current === 0 && depth <= activationMessages) return { ...base, replicas: 0 };
+  return { ...base, replicas: Math.max(depth > 0 ? 1 : 0, Math.ceil(exact - 1e-9)) };
 }
 
 /**
