@@ -53,7 +53,8 @@ try {
   const created = Date.now();
   log(`pools created in ${((created - started) / 1000).toFixed(1)} s; waiting for ${pools * replicas} pods and every status`);
   for (;;) {
-    const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns })) as { items: { status?: { replicas?: number } }[] };
+    // the shared API server may answer 429 while another engineer's test re-applies the CRD: ask again
+    const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns }).catch(() => ({ items: [] }))) as { items: { status?: { replicas?: number } }[] };
     const done = list.items.filter((p) => p.status?.replicas === replicas).length;
     if (done === pools) break;
     if (Date.now() - started > 20 * 60_000) throw new Error(`not converged after 20 min: ${done}/${pools}`);
