@@ -28,6 +28,8 @@ export interface OursOptions {
   /** Pass the pool's prefetch to the policy, turning on its busy floor (needs `management`). */
   readonly prefetch?: number;
   readonly spec?: (min: number, max: number) => AutoscalingSpec;
+  /** spec.autoscaling.targetWaitSeconds (rates from the management API's statistics). */
+  readonly targetWaitSeconds?: number;
 }
 
 /**
@@ -36,20 +38,29 @@ export interface OursOptions {
  * pods removed first.
  */
 export function ours(options: OursOptions): Controller {
-  const { management, prefetch } = options;
-  const name = !management ? 'hare-operator, AMQP only' : prefetch === undefined ? 'hare-operator' : 'hare-operator + busy floor';
+  const { management, prefetch, targetWaitSeconds } = options;
+  const name =
+    targetWaitSeconds !== undefined
+      ? `hare-operator, wait target ${targetWaitSeconds} s`
+      : !management
+        ? 'hare-operator, AMQP only'
+        : prefetch === undefined
+          ? 'hare-operator'
+          : 'hare-operator + busy floor';
   return {
     name,
     victims: management ? 'idleFirst' : 'newestFirst',
     start(env: Env): void {
       const { clock, pool, workload } = env;
-      const spec = (options.spec ?? poolDefaults)(workload.minReplicas, workload.maxReplicas);
+      const base = (options.spec ?? poolDefaults)(workload.minReplicas, workload.maxReplicas);
+      const spec = targetWaitSeconds === undefined ? base : { ...base, targetWaitSeconds };
       let state = initialState(pool.target, 0);
       const read = (): Reading => {
         if (readFails(env)) return { ok: false, kind: 'unreachable', error: 'connect ECONNREFUSED', latencyMs: 0 };
         const obs = pool.observe();
         const unacked = management ? pool.statsUnacked() : undefined;
-        return { ok: true, depth: { ready: obs.ready, unacked, consumers: obs.activePods }, latencyMs: 0 };
+        const rates = management ? pool.statsRates() : undefined;
+        return { ok: true, depth: { ready: obs.ready, unacked, consumers: obs.activePods, rates }, latencyMs: 0 };
       };
       const tick = (): void => {
         const out = decide({ spec, current: pool.target, state, reading: read(), now: clock.now * 1000, prefetch });

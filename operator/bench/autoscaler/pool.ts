@@ -42,6 +42,10 @@ export class SimPool {
   #rr = 0;
   /** Per-pod unacked as the management API last published it (statistics every 5 s). */
   #stats = new Map<number, number>();
+  #published = 0;
+  #settled = 0;
+  #mark = { at: 0, published: 0, settled: 0 };
+  #rates = { publish: 0, deliverGet: 0 };
 
   constructor(clock: Clock, workload: Workload, params: PoolParams, initial: number) {
     this.#clock = clock;
@@ -67,10 +71,19 @@ export class SimPool {
   /** Called every 5 s: the broker's statistics emission. */
   publishStats(): void {
     this.#stats = new Map(this.#pods.map((p) => [p.id, p.inFlight]));
+    const dt = this.#clock.now - this.#mark.at;
+    if (dt > 0) this.#rates = { publish: (this.#published - this.#mark.published) / dt, deliverGet: (this.#settled - this.#mark.settled) / dt };
+    this.#mark = { at: this.#clock.now, published: this.#published, settled: this.#settled };
+  }
+
+  /** publish_details.rate and deliver_get_details.rate as the last statistics emission gave them (per second). */
+  statsRates(): { publish: number; deliverGet: number } {
+    return this.#rates;
   }
 
   arrive(i: number): void {
     this.#queue.push(i);
+    this.#published++;
     this.#dispatch();
   }
 
@@ -159,6 +172,7 @@ export class SimPool {
 
   #done(pod: Pod): void {
     pod.inFlight--;
+    this.#settled++;
     if (pod.draining && pod.inFlight === 0) this.#gone(pod);
     else this.#dispatch();
   }

@@ -21,7 +21,7 @@ export interface Run {
 
 export function simulate(workload: Workload, controller: Controller, seed: number): Run {
   const clock = new Clock();
-  const pool = new SimPool(clock, workload, { ...POD, victims: controller.victims }, workload.minReplicas);
+  const pool = new SimPool(clock, workload, { ...POD, startS: workload.startS ?? POD.startS, victims: controller.victims }, workload.minReplicas);
   const stats = (): void => {
     pool.publishStats();
     clock.after(STATS_S, stats);
