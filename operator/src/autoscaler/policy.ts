@@ -101,7 +101,10 @@ function decideFromDepth(input: PolicyInput, reading: ReadSuccess): PolicyOutput
   const rates = updateRates(state.rates, reading.depth, input.prefetch, now);
   const wait = waitSizing(spec, reading, rates, depth, current);
   const fromDepth = wait?.replicas ?? rawRecommendation(depth, spec.messagesPerReplica, current, spec.activationMessages);
-  const floor = busyFloor(reading.depth.unacked, input.prefetch, current);
+  // The busy floor stops depth-only sizing from collapsing a busy pool; the wait mode sizes from the arrival
+  // rate, which cannot collapse while load flows, and at prefetch 1 the floor would pin every pod that holds
+  // a message, so the pool could never use the target's slack. Depth 0 still requires unacked 0.
+  const floor = wait === undefined ? busyFloor(reading.depth.unacked, input.prefetch, current) : 0;
   const raw = Math.max(fromDepth, floor);
   const stable = stabilize(state.recommendations, raw, current, now, windows);
   const desired = clamp(stable.replicas, spec.minReplicas, spec.maxReplicas);

@@ -77,6 +77,22 @@ describe('decide with targetWaitSeconds', () => {
     expect(out.decision.reason).toContain('(wait target 30s: no service rate measured yet)');
   });
 
+  it('uses the slack of the target: a busy pool with a backlog it drains in time shrinks (no busy floor in this mode)', () => {
+    // 10 pods all busy (unacked 10, prefetch 1), 5/s per pod, 10/s arriving, 60 ready: (10 + 60 / 30) / 5 = 2.4 -> 3
+    const out = decide({ spec, current: 10, state: initialState(10, 0), reading: read(60, 10, { publish: 10, deliverGet: 50 }), now: 1000, prefetch: 1 });
+    expect(out.decision.desired).toBe(3);
+  });
+
+  it('never removes the last consumer while it holds a message', () => {
+    const out = decide({ spec, current: 1, state: initialState(1, 0), reading: read(0, 1, { publish: 0, deliverGet: 1 }), now: 1000, prefetch: 1 });
+    expect(out.decision.desired).toBe(1);
+    const zeroMin = autoscalingSpec({ targetWaitSeconds: 30, downWindow: 0, minReplicas: 0 });
+    const held = decide({ spec: zeroMin, current: 1, state: initialState(1, 0), reading: read(0, 1, { publish: 0, deliverGet: 1 }), now: 1000, prefetch: 1 });
+    expect(held.decision.desired).toBe(1);
+    const idle = decide({ spec: zeroMin, current: 1, state: initialState(1, 0), reading: read(0, 0, { publish: 0, deliverGet: 1 }), now: 1000, prefetch: 1 });
+    expect(idle.decision.desired).toBe(0);
+  });
+
   it('a failed read keeps the measured rates (fallback too)', () => {
     const first = decide({ spec, current: 2, state: initialState(2, 0), reading: read(0, 2, { publish: 4, deliverGet: 4 }), now: 1000, prefetch: 1 });
     let state: PolicyState = first.state;
