@@ -92,7 +92,7 @@ export function testContext(options: TestContextOptions = {}): TestContext {
 let metrics: Metrics | undefined;
 
 /** Runs consume() on the message as the runtime's processor does and says where the message would go. */
-export async function runConsume(consume: ConsumeFn, init: TestMessageInit = {}, options: RunOptions = {}): Promise<ConsumeReport> {
+export async function runConsume<Body>(consume: ConsumeFn<Body>, init: TestMessageInit = {}, options: RunOptions = {}): Promise<ConsumeReport> {
   const context = options.context ?? testContext();
   const env = {
     [ENV.module]: context.module,
@@ -107,7 +107,7 @@ export async function runConsume(consume: ConsumeFn, init: TestMessageInit = {},
   const { config } = parsed;
   metrics ??= createMetrics({});
   const { logger, logs } = recordingLogger();
-  const run = handlerRunner({ consume, metrics, logger, redact: (text) => text, handlerTimeoutMs: config.handlerTimeoutMs });
+  const run = handlerRunner({ consume: consume as ConsumeFn, metrics, logger, redact: (text) => text, handlerTimeoutMs: config.handlerTimeoutMs });
   const delivery = testDelivery(init);
   const outcome = tooManyRedeliveries(delivery, config.redeliveryLimit) ?? await run(delivery, context);
   const route = routeFor(outcome, retryCountOf(delivery.properties.headers), config);
