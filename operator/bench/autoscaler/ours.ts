@@ -41,7 +41,7 @@ export function ours(options: OursOptions): Controller {
   const { management, prefetch, targetWaitSeconds } = options;
   const name =
     targetWaitSeconds !== undefined
-      ? `hare-operator, wait target ${targetWaitSeconds} s`
+      ? `hare-operator, wait target ${targetWaitSeconds} s${options.spec === undefined ? '' : ', scale-down window 15 s'}`
       : !management
         ? 'hare-operator, AMQP only'
         : prefetch === undefined

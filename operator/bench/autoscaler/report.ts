@@ -73,6 +73,6 @@ export function waitVerdict(mine: Summary, rivals: readonly Summary[], targetS: 
     if (!beats) missed.push(`not better than ${r.policy}`);
     return `${r.policy} ${seconds(r.p95)} s / ${Math.round(r.podSeconds)}${beats ? '' : ' (not beaten)'}`;
   });
-  const head = `${mine.workload}: p95 ${seconds(mine.p95)} s, ${Math.round(mine.podSeconds)} pod-s = ${ratio.toFixed(2)}x the oracle${feasible ? '' : ' (the oracle cannot meet the target)'}; vs ${vs.join(', ')}`;
+  const head = `${mine.workload}, ${mine.policy}: p95 ${seconds(mine.p95)} s, ${Math.round(mine.podSeconds)} pod-s = ${ratio.toFixed(2)}x the oracle${feasible ? '' : ' (the oracle cannot meet the target)'}; vs ${vs.join(', ')}`;
   return `${head} -> ${missed.length === 0 ? 'goal met' : `goal MISSED: ${missed.join('; ')}`}`;
 }
