@@ -4,6 +4,8 @@
 //   - return normally (or resolve)          -> the message is acknowledged;
 //   - throw (or reject), or return retry()  -> it is retried through <queue>.delay.<ms>, then dead-lettered;
 //   - return reject(reason)                 -> it goes to <queue>.dead at once.
+// Or `consumeBatch(messages, context)` (with spec.queue.batch): one such result for all messages, or an array of
+// them, one per message in order; a throw retries them all.
 
 /** AMQP basic properties of a delivered message (only the ones that were set). */
 export interface MessageProperties {
@@ -123,6 +125,21 @@ export type ConsumeFn<Body = unknown> = (
   message: HareMessage<Body>,
   context: ConsumeContext,
 ) => ConsumeResult | void | Promise<ConsumeResult | void>;
+
+/** What a message's entry in a batch result may be: a result, or anything else (undefined, true, ...) for ack. */
+export type BatchItemResult = ConsumeResult | void | undefined | null | boolean;
+
+/**
+ * What `consumeBatch` returns: one result for every message of the batch, or an array with one entry per message,
+ * in the order of `messages` (e.g. `messages.map(...)`). An array of another length retries the batch.
+ */
+export type BatchResult = ConsumeResult | void | readonly BatchItemResult[];
+
+/** The function a module exports as `consumeBatch` (instead of `consume`): the messages of one batch, oldest first. */
+export type ConsumeBatchFn<Body = unknown> = (
+  messages: readonly HareMessage<Body>[],
+  context: ConsumeContext,
+) => BatchResult | Promise<BatchResult>;
 
 /** Retry later through the delay cascade (the same as throwing). */
 export function retry(reason?: unknown): RetryResult {

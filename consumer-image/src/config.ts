@@ -25,6 +25,8 @@ export interface RuntimeConfig {
   readonly drainTimeoutMs: number;
   /** A handler still running after this long is aborted and its message retried; undefined: no limit. */
   readonly handlerTimeoutMs: number | undefined;
+  /** consumeBatch modules: flush at `size` messages or `maxWaitMs` after the first; undefined for consume modules. */
+  readonly batch: BatchConfig | undefined;
   readonly podName: string;
   readonly podNamespace: string | undefined;
   readonly pool: string | undefined;
@@ -32,6 +34,11 @@ export interface RuntimeConfig {
   readonly logLevel: LogLevel;
   /** HARE_TLS_*: files from the pool's broker TLS Secret (CA; client certificate and key for SASL EXTERNAL). */
   readonly tls: TlsFiles;
+}
+
+export interface BatchConfig {
+  readonly size: number;
+  readonly maxWaitMs: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -45,6 +52,7 @@ export const DEFAULTS = {
   // below RabbitMQ 4's default quorum delivery-limit (20), past which the broker drops the message
   redeliveryLimit: 10,
   drainTimeoutSeconds: 30,
+  batchMaxWaitMs: 1000,
 } as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -108,6 +116,7 @@ export function parseConfig(env: Env, hostname: string): ConfigResult {
     ...readQueue(r),
     drainTimeoutMs: Math.round(parseSeconds(r.text(ENV.drainTimeoutSeconds), (p) => r.fail(ENV.drainTimeoutSeconds, p)) * 1000),
     handlerTimeoutMs: handlerTimeoutMs(r),
+    batch: undefined,
     podName: r.text(ENV.podName) ?? hostname,
     podNamespace: r.text(ENV.podNamespace),
     pool: r.text(ENV.pool),
@@ -115,7 +124,20 @@ export function parseConfig(env: Env, hostname: string): ConfigResult {
     logLevel: r.oneOf(ENV.logLevel, 'info', LOG_LEVELS),
     tls: readTls(r),
   };
-  return r.errors.length > 0 ? { ok: false, errors: r.errors } : { ok: true, config };
+  const batch = readBatch(r, config.prefetch);
+  return r.errors.length > 0 ? { ok: false, errors: r.errors } : { ok: true, config: { ...config, batch } };
+}
+
+/** HARE_BATCH_SIZE unset: no batching. Set: at most the prefetch (a larger batch could never fill). */
+function readBatch(r: Reader, prefetch: number): BatchConfig | undefined {
+  const maxWaitMs = r.int(ENV.batchMaxWaitMs, DEFAULTS.batchMaxWaitMs, 1, 3_600_000);
+  if (r.text(ENV.batchSize) === undefined) {
+    if (r.text(ENV.batchMaxWaitMs) !== undefined) r.fail(ENV.batchMaxWaitMs, `is set but ${ENV.batchSize} is not`);
+    return undefined;
+  }
+  const size = r.int(ENV.batchSize, 1, 1, 65_535);
+  if (size > prefetch) r.fail(ENV.batchSize, `must be at most ${ENV.prefetch} (${prefetch}): a batch of ${size} could never fill`);
+  return { size, maxWaitMs };
 }
 
 function readTls(r: Reader): TlsFiles {

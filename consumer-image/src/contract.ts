@@ -22,6 +22,10 @@ export const ENV = {
   drainTimeoutSeconds: 'HARE_DRAIN_TIMEOUT_SECONDS',
   /** spec.queue.handlerTimeoutSeconds; optional (unset or 0: handlers run as long as they take). */
   handlerTimeoutSeconds: 'HARE_HANDLER_TIMEOUT_SECONDS',
+  /** spec.queue.batch.size; optional: set for a module that exports consumeBatch (at most the prefetch). */
+  batchSize: 'HARE_BATCH_SIZE',
+  /** spec.queue.batch.maxWaitMs: longest a batch waits for more messages after its first one. */
+  batchMaxWaitMs: 'HARE_BATCH_MAX_WAIT_MS',
   /** Downward API metadata.name; also the AMQP connection name. */
   podName: 'HARE_POD_NAME',
   /** Downward API metadata.namespace. */

@@ -41,21 +41,37 @@ export function tooManyRedeliveries(delivery: ConsumeMessage, limit: number): Ou
  * The handler with a time limit: at the limit its context.signal aborts and the message is retried (counted).
  * Whatever the handler returns later is ignored, so a late result settles nothing.
  */
-async function runBounded(deps: RunDeps, timeoutMs: number, delivery: ConsumeMessage, context: ConsumeContext): Promise<Outcome> {
+function runBounded(deps: RunDeps, timeoutMs: number, delivery: ConsumeMessage, context: ConsumeContext): Promise<Outcome> {
+  const log = { messageId: delivery.properties.messageId as unknown };
+  return bounded(deps, timeoutMs, context, log, (c) => run(deps.consume, delivery, c, deps.redact), (reason) => ({ kind: 'retry', reason }));
+}
+
+/**
+ * Runs `call` with a context whose signal also aborts after `timeoutMs`; then resolves with `timedOut(reason)`
+ * (counted once, logged with `log`) and ignores whatever `call` returns later.
+ */
+export async function bounded<T>(
+  deps: Pick<RunDeps, 'metrics' | 'logger'>,
+  timeoutMs: number,
+  context: ConsumeContext,
+  log: object,
+  call: (context: ConsumeContext) => Promise<T>,
+  timedOut: (reason: string) => T,
+): Promise<T> {
   const limit = new AbortController();
-  const bounded: ConsumeContext = { ...context, signal: AbortSignal.any([context.signal, limit.signal]) };
+  const boundedContext: ConsumeContext = { ...context, signal: AbortSignal.any([context.signal, limit.signal]) };
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<Outcome>((resolve) => {
+  const late = new Promise<T>((resolve) => {
     timer = setTimeout(() => {
       const reason = `the handler did not finish within ${timeoutMs} ms`;
       limit.abort(new Error(reason));
       deps.metrics.handlerTimeouts.inc();
-      deps.logger.warn({ messageId: delivery.properties.messageId as unknown, timeoutMs }, 'handler timed out; aborting it and retrying the message');
-      resolve({ kind: 'retry', reason });
+      deps.logger.warn({ ...log, timeoutMs }, 'handler timed out; aborting it and retrying the message');
+      resolve(timedOut(reason));
     }, timeoutMs);
   });
   try {
-    return await Promise.race([run(deps.consume, delivery, bounded, deps.redact), timedOut]);
+    return await Promise.race([call(boundedContext), late]);
   } finally {
     clearTimeout(timer);
   }
@@ -69,16 +85,25 @@ async function run(consume: ConsumeFn, delivery: ConsumeMessage, context: Consum
     return { kind: 'reject', reason: redact(reasonText(err)), cause: 'undecodable' };
   }
   try {
-    const result = await consume(message, context);
-    switch (resultKind(result)) {
-      case 'ack':
-        return { kind: 'ack' };
-      case 'retry':
-        return { kind: 'retry', reason: redact(reasonText((result as RetryResult).reason, 'the handler asked for a retry')) };
-      case 'reject':
-        return { kind: 'reject', reason: redact(reasonText((result as RejectResult).reason, 'rejected by the handler (no reason given)')), cause: 'rejected' };
-    }
+    return outcomeOf(await consume(message, context), redact);
   } catch (err) {
-    return { kind: 'retry', reason: redact(reasonText(err, err === null ? 'the handler threw null' : 'the handler threw undefined')) };
+    return thrown(err, redact);
+  }
+}
+
+/** What a throw stands for: a retry, with the thrown value as the reason. */
+export function thrown(err: unknown, redact: Redactor): Outcome {
+  return { kind: 'retry', reason: redact(reasonText(err, err === null ? 'the handler threw null' : 'the handler threw undefined')) };
+}
+
+/** What a result value stands for; anything unbranded means ack. */
+export function outcomeOf(result: unknown, redact: Redactor): Outcome {
+  switch (resultKind(result)) {
+    case 'ack':
+      return { kind: 'ack' };
+    case 'retry':
+      return { kind: 'retry', reason: redact(reasonText((result as RetryResult).reason, 'the handler asked for a retry')) };
+    case 'reject':
+      return { kind: 'reject', reason: redact(reasonText((result as RejectResult).reason, 'rejected by the handler (no reason given)')), cause: 'rejected' };
   }
 }

@@ -7,8 +7,8 @@ export interface IntakeOptions {
   readonly prefetch: number;
   /** basic.consume options (e.g. x-consumer-timeout). */
   readonly consume: Options.Consume;
-  /** Handles one delivery; must not reject. */
-  readonly handle: (delivery: ConsumeMessage) => Promise<void>;
+  /** Handles one delivery (`alone`: nothing else runs beside it, poison isolation); must not reject. */
+  readonly handle: (delivery: ConsumeMessage, alone: boolean) => Promise<void>;
   /** In-flight bookkeeping: every delivery's work, queued or running. */
   readonly track: (work: Promise<void>) => void;
   /** The broker cancelled the consumer (queue deleted). */
@@ -74,7 +74,7 @@ export class Intake {
 
   #runBesideOthers(delivery: ConsumeMessage): Promise<void> {
     this.#running += 1;
-    const work = this.#o.handle(delivery);
+    const work = this.#o.handle(delivery, false);
     void work.then(this.#finished, this.#finished);
     return work;
   }
@@ -109,7 +109,7 @@ export class Intake {
     let suspects = false;
     for (let q = this.#queue.shift(); q !== undefined; q = this.#queue.shift()) {
       suspects ||= deliveredBefore(q.delivery);
-      await this.#o.handle(q.delivery);
+      await this.#o.handle(q.delivery, true);
       q.done();
     }
     return suspects;

@@ -35,8 +35,10 @@ async function main(): Promise<void> {
   } catch (err) {
     fatal(logger, redact, { err }, `cannot load the consumer module: ${err instanceof Error ? err.message : String(err)}`, EXIT_CONFIG);
   }
-  const { consume, hooks } = loaded;
-  const app = await assemble({ config, consume, logger, redact });
+  const { handler, hooks } = loaded;
+  const mismatch = batchMismatch(handler.kind, config.batch !== undefined);
+  if (mismatch !== undefined) fatal(logger, redact, {}, `cannot use the consumer module: ${mismatch}`, EXIT_CONFIG);
+  const app = await assemble({ config, handler, logger, redact });
   installSignals(logger, redact, () => void app.runtime.drain());
   try {
     await hooks.init({ queue: config.queue, module: config.module, podName: config.podName, pool: config.pool, logger: logger.child({ source: 'module' }) });
@@ -57,6 +59,13 @@ async function main(): Promise<void> {
   }
   logger.info({ ...result, code }, 'exiting');
   process.exit(code);
+}
+
+/** A consumeBatch module needs spec.queue.batch (HARE_BATCH_SIZE), and a consume module must not have one. */
+function batchMismatch(kind: 'single' | 'batch', batched: boolean): string | undefined {
+  if (kind === 'batch' && !batched) return `it exports consumeBatch but ${ENV.batchSize} is not set (spec.queue.batch.size)`;
+  if (kind === 'single' && batched) return `${ENV.batchSize} is set (spec.queue.batch) but it exports consume, not consumeBatch`;
+  return undefined;
 }
 
 /** Logs the fatal message, leaves it in the termination log for the kubelet (and so the pool's status), exits. */

@@ -19,6 +19,9 @@ write('pkg/lib/entry.mjs', 'export default { consume: () => "pkg" };');
 write('noexport.mjs', 'export const other = 1;');
 write('hooked.mjs', 'export const calls = []; export const consume = () => undefined; export function init(c) { calls.push(`init ${c.queue}`); } export async function close() { calls.push("close"); }');
 write('hookedobj.mjs', 'export default { calls: [], consume() {}, init() { this.calls.push("init"); }, close() { this.calls.push("close"); } };');
+write('batch.mjs', 'export function consumeBatch(ms) { return ms.length; }');
+write('batchobj.mjs', 'export default { consumeBatch: () => "batchobj" };');
+write('both.mjs', 'export const consume = () => undefined; export const consumeBatch = () => undefined;');
 write('broken.mjs', 'export function consume( {');
 
 describe('resolveInDir', () => {
@@ -38,8 +41,19 @@ describe('loadModule', () => {
     ['folder', 'folder'],
     ['pkg', 'pkg'],
   ])('loads %s and finds its consume()', async (name, expected) => {
-    const m = await loadModule(name, dir);
-    expect(await m.consume({} as never, {} as never)).toBe(expected);
+    const { handler } = await loadModule(name, dir);
+    expect(handler.kind === 'single' && await handler.consume({} as never, {} as never)).toBe(expected);
+  });
+
+  it('finds consumeBatch, named or a method of the default export', async () => {
+    const named = (await loadModule('batch', dir)).handler;
+    expect(named.kind === 'batch' && await named.consumeBatch([{}, {}] as never, {} as never)).toBe(2);
+    const obj = (await loadModule('batchobj', dir)).handler;
+    expect(obj.kind === 'batch' && await obj.consumeBatch([] as never, {} as never)).toBe('batchobj');
+  });
+
+  it('refuses a module with both consume and consumeBatch', async () => {
+    await expect(loadModule('both', dir)).rejects.toThrow(/exports both consume and consumeBatch/);
   });
 
   it('falls back to installed packages', async () => {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ConsumeFn, InitContext, ModuleHooks } from './api.ts';
+import type { ConsumeBatchFn, ConsumeFn, InitContext, ModuleHooks } from './api.ts';
 
 /** Extensions tried for `<dir>/<name>` and `<dir>/<name>/index`. */
 export const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts'] as const;
@@ -16,8 +16,11 @@ export class ModuleLoadError extends Error {
   override readonly name = 'ModuleLoadError';
 }
 
+/** The module's handler: `consume` for one message at a time, or `consumeBatch` for batches. */
+export type ModuleHandler = { readonly kind: 'single'; readonly consume: ConsumeFn } | { readonly kind: 'batch'; readonly consumeBatch: ConsumeBatchFn };
+
 export interface LoadedModule {
-  readonly consume: ConsumeFn;
+  readonly handler: ModuleHandler;
   /** The module's own init/close hooks, bound to it; absent ones are no-ops. */
   readonly hooks: Required<ModuleHooks>;
   /** The file or package it came from. */
@@ -56,16 +59,24 @@ export async function loadModule(name: string, dir: string): Promise<LoadedModul
   } catch (cause) {
     throw new ModuleLoadError(`consumer module '${name}' (${specifier}) failed to load`, { cause });
   }
-  return { consume: consumeOf(name, loaded), hooks: hooksOf(loaded), source: file ?? name };
+  return { handler: handlerOf(name, loaded), hooks: hooksOf(loaded), source: file ?? name };
 }
 
-/** `export function consume`, `export default function`, or `export default { consume }`. */
-function consumeOf(name: string, exports: Record<string, unknown>): ConsumeFn {
+/**
+ * `export function consume`, `export default function`, or `export default { consume }`; or the same with
+ * `consumeBatch` (a named export or a method of the default export). Both, or neither, is an error.
+ */
+function handlerOf(name: string, exports: Record<string, unknown>): ModuleHandler {
   const def = exports.default;
-  const candidates = [exports.consume, def, (def as { consume?: unknown } | undefined)?.consume];
-  const fn = candidates.find((c) => typeof c === 'function');
-  if (fn === undefined) throw new ModuleLoadError(`consumer module '${name}' does not export a consume(message, context) function`);
-  return fn as ConsumeFn;
+  const member = (key: string): unknown => ((typeof def === 'object' || typeof def === 'function') && def !== null ? (def as Record<string, unknown>)[key] : undefined);
+  const batch = [exports.consumeBatch, member('consumeBatch')].find((c) => typeof c === 'function');
+  const single = [exports.consume, def, member('consume')].find((c) => typeof c === 'function');
+  if (batch !== undefined && single !== undefined) {
+    throw new ModuleLoadError(`consumer module '${name}' exports both consume and consumeBatch: export one of them`);
+  }
+  if (batch !== undefined) return { kind: 'batch', consumeBatch: batch as ConsumeBatchFn };
+  if (single === undefined) throw new ModuleLoadError(`consumer module '${name}' does not export a consume(message, context) or consumeBatch(messages, context) function`);
+  return { kind: 'single', consume: single as ConsumeFn };
 }
 
 /** `export function init/close`, or the same methods of the default export (called on it). */

@@ -12,7 +12,7 @@ import { PublishError } from './publisher.ts';
 import { reasonText } from './reason.ts';
 import type { Redactor } from './redact.ts';
 import { deadQueueName, republishOptions, routeFor } from './routing.ts';
-import type { RetryPolicy, Route } from './routing.ts';
+import type { Outcome, RetryPolicy, Route } from './routing.ts';
 
 /** The channel a delivery came on (acks must go back on it). */
 export interface SettleChannel {
@@ -24,8 +24,11 @@ export interface Republisher {
   publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void>;
 }
 
-export interface ProcessorDeps {
+export interface ProcessorDeps extends SettlerDeps {
   readonly consume: ConsumeFn;
+}
+
+export interface SettlerDeps {
   readonly policy: RetryPolicy;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -40,16 +43,33 @@ export interface ProcessorDeps {
 
 export type Processor = (delivery: ConsumeMessage, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void>;
 
+/** Ends one handled delivery where its outcome says: ack, or a confirmed hand-on then ack; never rejects. */
+export type Settler = (delivery: ConsumeMessage, outcome: Outcome, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void>;
+
 /** The delivery handler; its promise never rejects. `onUnroutable` is told when a republish found no queue. */
 export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = () => undefined): Processor {
+  const { metrics } = deps;
+  const runHandler = handlerRunner(deps);
+  const finish = createSettler(deps, onUnroutable);
+  const durations = handlerDurations(metrics);
+  return async (delivery, channel, publisher, context) => {
+    metrics.received.inc();
+    const started = performance.now();
+    const outcome = tooManyRedeliveries(delivery, deps.policy.redeliveryLimit) ?? await runHandler(delivery, context);
+    durations[outcome.kind].observe((performance.now() - started) / 1000);
+    await finish(delivery, outcome, channel, publisher, context);
+  };
+}
+
+/** The handler duration histogram's series, one per outcome. */
+export function handlerDurations(metrics: Metrics): Record<HandlerOutcome, { observe(seconds: number): void }> {
+  return { ack: metrics.handlerDuration.labels('ack'), retry: metrics.handlerDuration.labels('retry'), reject: metrics.handlerDuration.labels('reject') };
+}
+
+/** The per-message end of every delivery, batched or not: the one retry and dead-letter path. */
+export function createSettler(deps: SettlerDeps, onUnroutable: () => void = () => undefined): Settler {
   const { metrics, logger } = deps;
   const failures = new HandOnFailures();
-  const runHandler = handlerRunner(deps);
-  const durations = {
-    ack: metrics.handlerDuration.labels('ack'),
-    retry: metrics.handlerDuration.labels('retry'),
-    reject: metrics.handlerDuration.labels('reject'),
-  } satisfies Record<HandlerOutcome, unknown>;
   const settle = (what: 'ack' | 'nack', delivery: ConsumeMessage, channel: SettleChannel): boolean => {
     try {
       if (what === 'ack') channel.ack(delivery);
@@ -96,11 +116,7 @@ export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = 
     if (settle('ack', delivery, channel)) metrics.acked.inc();
   };
 
-  return async (delivery, channel, publisher, context) => {
-    metrics.received.inc();
-    const started = performance.now();
-    const outcome = tooManyRedeliveries(delivery, deps.policy.redeliveryLimit) ?? await runHandler(delivery, context);
-    durations[outcome.kind].observe((performance.now() - started) / 1000);
+  return async (delivery, outcome, channel, publisher, context) => {
     // abandoned at the drain timeout, or orphaned by a lost session: the broker redelivers it
     if (deps.abandoned.aborted || context.signal.aborted) return;
     if (outcome.kind === 'ack') {

@@ -1,7 +1,7 @@
 // One broker session: the consuming connection (named after the pod), a publishing connection, topology, confirm
 // publishers and the consumer.
 import { connect } from 'amqplib';
-import type { Channel, ChannelModel } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { ConsumeContext } from './api.ts';
 import type { RuntimeConfig } from './config.ts';
 import type { InFlight } from './inflight.ts';
@@ -9,6 +9,9 @@ import { consumerArguments } from './consumer-timeout.ts';
 import { Intake } from './intake.ts';
 import type { Logger } from './logger.ts';
 import type { Processor, Republisher } from './processor.ts';
+import { Batcher } from './batcher.ts';
+import type { BatchProcessor } from './batcher.ts';
+import type { BatchConfig } from './config.ts';
 import { ConfirmPublisher } from './publisher.ts';
 import { declareTopology } from './topology.ts';
 import type { TopologyPlan } from './topology.ts';
@@ -19,11 +22,13 @@ export interface SessionDeps {
   readonly plan: TopologyPlan;
   readonly inflight: InFlight;
   readonly logger: Logger;
-  /** A processor whose unroutable republishes call back (to re-declare the topology). */
-  readonly makeProcessor: (onUnroutable: () => void) => Processor;
+  /** A processor (batch or single) whose unroutable republishes call back (to re-declare the topology). */
+  readonly makeProcessor: (onUnroutable: () => void) => AnyProcessor;
   /** The context of this session's handlers; `signal` aborts when the session is lost (orphaned handlers). */
   readonly makeContext: (publisher: Republisher, signal: AbortSignal) => ConsumeContext;
 }
+
+export type AnyProcessor = { readonly kind: 'single'; readonly process: Processor } | { readonly kind: 'batch'; readonly process: BatchProcessor; readonly batch: BatchConfig };
 
 export interface Session {
   /** Resolves with the reason once the connection, the consuming channel or the consumer is gone. */
@@ -71,6 +76,11 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
     const processor = deps.makeProcessor(redeclare);
     const context = deps.makeContext(modulePublisher, orphaned.signal);
     const channel = await connection.createChannel();
+    const batcher = processor.kind === 'batch' ? new Batcher(processor.batch, (batch) => processor.process(batch, channel, retryPublisher, context)) : undefined;
+    void lost.then(() => batcher?.discard());
+    const single = processor.kind === 'single' ? processor.process : undefined;
+    const handle = (delivery: ConsumeMessage, alone: boolean): Promise<void> =>
+      batcher?.add(delivery, alone) ?? single!(delivery, channel, retryPublisher, context);
     let channelError: Error | undefined;
     channel.on('error', (err: Error) => (channelError = err)); // e.g. 406 from a consumer timeout
     // a connection closing closes its channels first: let the connection's reason win
@@ -79,14 +89,15 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
       queue: config.queue,
       prefetch: config.prefetch,
       consume: { arguments: consumerArguments(connection.connection.serverProperties.version, config.handlerTimeoutMs) },
-      handle: (delivery) => processor(delivery, channel, retryPublisher, context),
+      handle,
       track: (work) => inflight.track(work),
       onCancelled: () => markLost(new Error(`the broker cancelled the consumer (queue '${config.queue}' deleted?)`)),
     });
     await intake.start();
     return {
       lost,
-      cancel: () => intake.stop(),
+      // a drain finishes the batch it holds: at once, and after cancel-ok whatever arrived before it
+      cancel: () => (batcher?.flushAll(), intake.stop()),
       close: () => closeAll([connection, pub], channel, [retryPublisher, modulePublisher]),
     };
   } catch (err) {

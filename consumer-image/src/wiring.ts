@@ -1,11 +1,12 @@
 // Assembly: builds metrics, processor, sessions, runtime and http server from a validated config.
-import type { ConsumeFn } from './api.ts';
+import { createBatchProcessor } from './batcher.ts';
 import type { RuntimeConfig } from './config.ts';
 import { createContext } from './context.ts';
 import { startHttp } from './http.ts';
 import type { HttpServer } from './http.ts';
 import { InFlight } from './inflight.ts';
 import type { Logger } from './logger.ts';
+import type { ModuleHandler } from './module-loader.ts';
 import { createMetrics } from './metrics.ts';
 import { createProcessor } from './processor.ts';
 import type { Redactor } from './redact.ts';
@@ -15,7 +16,7 @@ import { topologyPlan } from './topology.ts';
 
 export interface AppInput {
   readonly config: RuntimeConfig;
-  readonly consume: ConsumeFn;
+  readonly handler: ModuleHandler;
   readonly logger: Logger;
   readonly redact: Redactor;
 }
@@ -28,13 +29,13 @@ export interface App {
 const REQUEUE_PAUSE_MS = 1_000;
 
 /** Wires the parts and starts the http server; the caller runs `runtime.run()`. */
-export async function assemble({ config, consume, logger, redact }: AppInput): Promise<App> {
+export async function assemble({ config, handler, logger, redact }: AppInput): Promise<App> {
   const metrics = createMetrics({ namespace: config.podNamespace ?? '', pool: config.pool ?? '', queue: config.queue, module: config.module });
   const inflight = new InFlight((n) => metrics.inFlight.set(n));
   const handlerAbort = new AbortController();
   const moduleLogger = logger.child({ source: 'module' });
   const plan = topologyPlan(config);
-  const processorDeps = { consume, policy: config, metrics, logger, redact, requeuePauseMs: REQUEUE_PAUSE_MS, abandoned: handlerAbort.signal, handlerTimeoutMs: config.handlerTimeoutMs };
+  const processorDeps = { policy: config, metrics, logger, redact, requeuePauseMs: REQUEUE_PAUSE_MS, abandoned: handlerAbort.signal, handlerTimeoutMs: config.handlerTimeoutMs };
   const contextInfo = {
     queue: config.queue,
     module: config.module,
@@ -50,7 +51,10 @@ export async function assemble({ config, consume, logger, redact }: AppInput): P
         plan,
         inflight,
         logger,
-        makeProcessor: (onUnroutable) => createProcessor(processorDeps, onUnroutable),
+        makeProcessor: (onUnroutable) =>
+          handler.kind === 'single'
+            ? { kind: 'single', process: createProcessor({ ...processorDeps, consume: handler.consume }, onUnroutable) }
+            : { kind: 'batch', process: createBatchProcessor({ ...processorDeps, consumeBatch: handler.consumeBatch }, onUnroutable), batch: config.batch! },
         makeContext: (publisher, orphaned) => createContext({ ...contextInfo, signal: AbortSignal.any([handlerAbort.signal, orphaned]) }, publisher),
       }),
     inflight,
