@@ -24,6 +24,7 @@ const CATALOGUE: { what: string; name?: string; edit: (s: Spec) => void; message
   { what: 'zero prefetch', edit: (s) => { s.queue = { name: 'q', prefetch: 0 }; }, message: /spec\.queue\.prefetch: Invalid value: 0: spec\.queue\.prefetch in body should be greater than or equal to 1/ },
   { what: 'negative prefetch', edit: (s) => { s.queue = { name: 'q', prefetch: -3 }; }, message: /spec\.queue\.prefetch.*greater than or equal to 1/ },
   { what: 'prefetch above the AMQP limit', edit: (s) => { s.queue = { name: 'q', prefetch: 70000 }; }, message: /spec\.queue\.prefetch.*less than or equal to 65535/ },
+  { what: 'a batch larger than the prefetch', edit: (s) => { s.queue = { name: 'q', prefetch: 5, batch: { size: 10 } }; }, message: /spec\.queue\.batch\.size: Invalid value: "object": queue\.prefetch must be at least queue\.batch\.size/ },
   { what: 'missing module with the hare runtime', edit: (s) => { delete s.module; }, message: /spec\.module: Invalid value: "object": spec\.module is required with runtime hare: the runtime loads that module \(an image with its own consumer sets spec\.runtime: generic\)/ },
   { what: 'an unknown runtime', edit: (s) => { s.runtime = 'java'; }, message: /spec\.runtime: Unsupported value: "java": supported values: "hare", "generic"/ },
   { what: 'missing image', edit: (s) => { delete s.image; }, message: /spec\.image: Required value/ },

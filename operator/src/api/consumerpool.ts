@@ -249,6 +249,13 @@ export interface QueueSpec {
   prefetch: number;
   /** Longest a handler may run for one message. At the limit the runtime aborts the handler's context.signal and retries the message through the delay cascade (it counts as a retry); whatever the handler returns later is ignored. Absent: no limit (RabbitMQ's consumer_timeout, 30 minutes by default, still closes the channel under a longer handler). */
   handlerTimeoutSeconds?: number;
+  /** For a module that exports consumeBatch(messages, context) instead of consume: the runtime hands it up to size messages at once, when size have arrived or maxWaitMs after the first one. Each message still ends in ack, retry or <queue>.dead on its own. Needs prefetch >= size. */
+  batch?: {
+    /** Most messages in one batch. */
+    size: number;
+    /** Longest a batch waits for more messages after its first one, in milliseconds. */
+    maxWaitMs: number;
+  };
   /** Queue type used when the topology is declared. Cannot change for the same queue name. */
   type: "classic" | "quorum";
   /** Retry cascade. A failed message is republished (with publisher confirms) to the delay queue for its attempt, then acknowledged; after limit retries it goes to <queue>.dead. */

@@ -46,6 +46,15 @@ describe('desiredPod', () => {
     expect(desiredPod(makePool()).templateHash).toBe(desiredPod(makePool({ queue: { handlerTimeoutSeconds: undefined } })).templateHash);
   });
 
+  it('passes spec.queue.batch as HARE_BATCH_SIZE and HARE_BATCH_MAX_WAIT_MS, and nothing without it', () => {
+    const batchEnv = (pool: ReturnType<typeof makePool>) => envOf(pool).filter((e) => e.name.startsWith('HARE_BATCH_'));
+    expect(batchEnv(makePool({ queue: { prefetch: 20, batch: { size: 10, maxWaitMs: 250 } } }))).toEqual([
+      { name: 'HARE_BATCH_MAX_WAIT_MS', value: '250' },
+      { name: 'HARE_BATCH_SIZE', value: '10' },
+    ]);
+    expect(batchEnv(makePool())).toEqual([]);
+  });
+
   it('drains through preStop with a grace period of the drain timeout plus margin', () => {
     const { pod } = desiredPod(makePool({ drain: { timeoutSeconds: 120 } }));
     const c = pod.spec?.containers[0];

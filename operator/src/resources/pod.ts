@@ -109,6 +109,8 @@ function contractEnv(pool: Pool): V1EnvVar[] {
     [ENV.retryDelaysMs, q.retry.delaysMs.join(',')],
     [ENV.drainTimeoutSeconds, String(spec.drain.timeoutSeconds)],
     [ENV.handlerTimeoutSeconds, q.handlerTimeoutSeconds === undefined ? undefined : String(q.handlerTimeoutSeconds)],
+    [ENV.batchSize, q.batch === undefined ? undefined : String(q.batch.size)],
+    [ENV.batchMaxWaitMs, q.batch === undefined ? undefined : String(q.batch.maxWaitMs)],
     [ENV.pool, metadata.name],
     [ENV.httpPort, String(HTTP_PORT)],
     ...tlsEnv(pool),
