@@ -101,6 +101,14 @@ describe('parseConfig', () => {
     expect(ok({ ...base, HARE_HANDLER_TIMEOUT_SECONDS: '0.5' }).handlerTimeoutMs).toBe(500);
   });
 
+  it('reads a batch only with HARE_BATCH_SIZE, at most the prefetch, the max wait 1000 ms by default', () => {
+    expect(ok(base).batch).toBeUndefined();
+    expect(ok({ ...base, HARE_PREFETCH: '10', HARE_BATCH_SIZE: '10' }).batch).toEqual({ size: 10, maxWaitMs: 1000 });
+    expect(ok({ ...base, HARE_PREFETCH: '10', HARE_BATCH_SIZE: '4', HARE_BATCH_MAX_WAIT_MS: '250' }).batch).toEqual({ size: 4, maxWaitMs: 250 });
+    expect(errors({ ...base, HARE_PREFETCH: '5', HARE_BATCH_SIZE: '10' })).toEqual(['HARE_BATCH_SIZE: must be at most HARE_PREFETCH (5): a batch of 10 could never fill']);
+    expect(errors({ ...base, HARE_BATCH_MAX_WAIT_MS: '250' })).toEqual(['HARE_BATCH_MAX_WAIT_MS: is set but HARE_BATCH_SIZE is not']);
+  });
+
   it('names every missing required variable', () => {
     const e = errors({});
     expect(e).toEqual(expect.arrayContaining(['HARE_MODULE: is required', 'HARE_BROKER_URI: is required', 'HARE_QUEUE: is required']));
