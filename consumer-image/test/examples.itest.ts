@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestBroker, uniqueName } from './testing/broker.ts';
 import { startRuntime } from './testing/runtime.ts';
 import type { RuntimeProcess } from './testing/runtime.ts';
+import type { BulkRecord } from '../../examples/modules/bulk-recorder.ts';
 import type { ProcessedRecord } from '../../examples/modules/recorder.ts';
 import { waitFor } from './testing/wait.ts';
 
@@ -67,6 +68,21 @@ describe('example modules', () => {
     expect(records.map((r) => r.id).sort()).toEqual([...ids].sort());
     expect(records[0]).toMatchObject({ queue, pod: p.podName, retryCount: 0, redelivered: false });
     expect(records[0]!.at).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('bulk-recorder records a batch at a time and dead-letters the message its body rejects', async () => {
+    const queue = uniqueName('bulk');
+    const collector = await broker.prepare(queue);
+    const records = collector.records as unknown as BulkRecord[];
+    const p = start(queue, 'bulk-recorder', { HARE_PREFETCH: '10', HARE_BATCH_SIZE: '10', HARE_BATCH_MAX_WAIT_MS: '300' });
+    await p.waitReady();
+    const ids = Array.from({ length: 30 }, (_, i) => `bulk-${i}`);
+    await broker.publishMany(queue, ids.map((id) => ({ id })));
+    await broker.publish(queue, Buffer.from(JSON.stringify({ reject: 'not for us' })), { contentType: 'application/json', messageId: 'nope' });
+    await waitFor(async () => records.length >= 30 && (await broker.ready(`${queue}.dead`)) === 1, 30_000, () => `30 records (have ${records.length}) and 1 dead`);
+    expect(records.map((r) => r.id).sort()).toEqual([...ids].sort());
+    expect(Math.max(...records.map((r) => r.batchSize))).toBe(10);
+    expect((await deadHeaders(queue)).get('nope')).toMatchObject({ 'x-hare-dead-cause': 'rejected', 'x-hare-dead-reason': 'not for us' });
   });
 
   it('recorder without a <queue>.processed queue does not ack silently: the message is retried, then dead', async () => {
