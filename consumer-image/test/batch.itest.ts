@@ -105,6 +105,27 @@ describe('batch handlers', () => {
     expect(records.records.filter((r) => r.redelivered)).toEqual([]);
   });
 
+  it('poison isolation: after a crash each redelivered message is a batch of one, at once (not at the max wait)', async () => {
+    const queue = uniqueName('bpoison');
+    const records = await broker.prepare(queue);
+    const expected = ids(4, 'p');
+    const a = start(queue, batchEnv(4, 60_000, 4));
+    await a.waitReady();
+    await broker.publishMany(queue, expected.map((id) => ({ id, sleepMs: 1_000 })));
+    await waitFor(async () => (await a.metric('hare_consumer_messages_in_flight')) >= 4, 10_000, () => 'a full batch running');
+    a.stop(); // SIGKILL: the batch dies unsettled, the broker redelivers it
+    await a.exited;
+    expect(records.records).toEqual([]);
+    const b = start(queue, batchEnv(4, 60_000, 4));
+    const t0 = Date.now();
+    await records.waitForCount(4, 30_000); // well within the 60 s max wait
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const got = records.records as BatchRecord[];
+    expect(got.map((r) => r.id).sort()).toEqual([...expected].sort());
+    expect(got.map((r) => [r.redelivered, r.batchSize])).toEqual(expected.map(() => [true, 1]));
+    await b.get('/drain');
+  });
+
   it('refuses a consumeBatch module without HARE_BATCH_SIZE (exit 2, says why)', async () => {
     const a = start(uniqueName('bnosize'), { HARE_MODULE: 'batch-probe' });
     expect((await a.exited).code).toBe(2);
