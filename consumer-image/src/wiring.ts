@@ -1,6 +1,6 @@
 // Assembly: builds metrics, processor, sessions, runtime and http server from a validated config.
 import { createBatchProcessor } from './batcher.ts';
-import type { RuntimeConfig } from './config.ts';
+import type { BatchConfig, RuntimeConfig } from './config.ts';
 import { createContext } from './context.ts';
 import { startHttp } from './http.ts';
 import type { HttpServer } from './http.ts';
@@ -9,9 +9,11 @@ import type { Logger } from './logger.ts';
 import type { ModuleHandler } from './module-loader.ts';
 import { createMetrics } from './metrics.ts';
 import { createProcessor } from './processor.ts';
+import type { SettlerDeps } from './processor.ts';
 import type { Redactor } from './redact.ts';
 import { ConsumerRuntime } from './runtime.ts';
 import { openSession } from './session.ts';
+import type { AnyProcessor } from './session.ts';
 import { topologyPlan } from './topology.ts';
 
 export interface AppInput {
@@ -51,10 +53,7 @@ export async function assemble({ config, handler, logger, redact }: AppInput): P
         plan,
         inflight,
         logger,
-        makeProcessor: (onUnroutable) =>
-          handler.kind === 'single'
-            ? { kind: 'single', process: createProcessor({ ...processorDeps, consume: handler.consume }, onUnroutable) }
-            : { kind: 'batch', process: createBatchProcessor({ ...processorDeps, consumeBatch: handler.consumeBatch }, onUnroutable), batch: config.batch! },
+        makeProcessor: processorFactory(handler, config.batch, processorDeps),
         makeContext: (publisher, orphaned) => createContext({ ...contextInfo, signal: AbortSignal.any([handlerAbort.signal, orphaned]) }, publisher),
       }),
     inflight,
@@ -71,4 +70,11 @@ export async function assemble({ config, handler, logger, redact }: AppInput): P
     logger,
   });
   return { runtime, http };
+}
+
+/** Single or batch processing, as the module's handler says; a consumeBatch module needs a batch size. */
+function processorFactory(handler: ModuleHandler, batch: BatchConfig | undefined, deps: SettlerDeps): (onUnroutable: () => void) => AnyProcessor {
+  if (handler.kind === 'single') return (onUnroutable) => ({ kind: 'single', process: createProcessor({ ...deps, consume: handler.consume }, onUnroutable) });
+  if (batch === undefined) throw new Error('a consumeBatch module needs a batch size (HARE_BATCH_SIZE)');
+  return (onUnroutable) => ({ kind: 'batch', process: createBatchProcessor({ ...deps, consumeBatch: handler.consumeBatch }, onUnroutable), batch });
 }

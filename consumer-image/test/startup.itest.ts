@@ -55,10 +55,10 @@ describe('start-up', () => {
     expect(readFileSync(log, 'utf8')).not.toContain('Very-Secret-Startup-Pw');
   });
 
-  it('a module without consume(): exit 2 with the reason', async () => {
+  it('a module without consume() or consumeBatch(): exit 2 with the reason', async () => {
     writeFileSync(join(dir, 'empty.mjs'), 'export const nothing = 1;\n');
     const r = await run({ HARE_MODULE: 'empty', HARE_MODULES_DIR: dir, HARE_QUEUE: 'q', HARE_BROKER_URI: SECRET_URI });
     expect(r.code).toBe(2);
-    expect(r.fatal).toContain("consumer module 'empty' does not export a consume(message, context) function");
+    expect(r.fatal).toContain("consumer module 'empty' does not export a consume(message, context) or consumeBatch(messages, context) function");
   });
 });
