@@ -63,7 +63,15 @@ try {
   const converged = Date.now();
   const pods = (await core.listNamespacedPod({ namespace: ns })).items.length;
   log(`converged: ${pods} pods`);
-  await new Promise((r) => setTimeout(r, 10_000)); // let the last status writes and the autoscaler's first polls settle
+  // at rest: the scheduler has marked every pod (the Ready message names why pods are not ready), and then the
+  // last status writes and the autoscaler's first polls settle
+  for (;;) {
+    const listed = await core.listNamespacedPod({ namespace: ns }).catch(() => ({ items: [] }));
+    if (listed.items.length >= pods && listed.items.every((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled'))) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  log(`every pod seen by the scheduler ${seconds(Date.now() - converged)} after converging`);
+  await new Promise((r) => setTimeout(r, 10_000));
   const before = await writes();
   const quietFrom = Date.now();
   const steadyStart = rss();
@@ -97,7 +105,7 @@ time to make ${total} pods (same control plane, one after the other)
   ReplicaSet controller      ${rs ? `${rs.toFixed(1)} s (${pools} ReplicaSets x ${replicas}, kube-controller-manager's default client QPS 20, burst 30)${raw ? `; ${(rs / raw).toFixed(2)}x the raw ceiling` : ''}` : 'not run (--anchors)'}
 operator RSS                 peak ${peak.toFixed(0)} MB, idle ${steadyStart.toFixed(0)} -> ${idle.toFixed(0)} MB (V8 heap ${heapUsed.toFixed(0)} MB used of ${heapTotal.toFixed(0)} MB, external ${external.toFixed(0)} MB${values['heap-mb'] ? `, limit ${values['heap-mb']} MB` : ''})
   bare Node                  ${base.bare.toFixed(0)} MB; importing only @kubernetes/client-node ${base.clientNode.toFixed(0)} MB
-API writes in a quiet ${quietS} s   ${quietWrites}${quiet.length ? ` (${quiet.map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}; from ${seconds(quietFrom - created)} to ${seconds(quietFrom - created + quietS * 1000)} after the last pool create, spanning the 60 s scale-down windows seeded at each pool's first poll
+API writes in a quiet ${quietS} s   ${quietWrites}${quiet.length ? ` (${quiet.map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}; from ${seconds(quietFrom - created)} to ${seconds(quietFrom - created + quietS * 1000)} after the last pool create (the 60 s scale-down windows seeded at each pool's first poll expire 60 to 65 s after its create)
 broker connections           ${connections} (all ${pools} pools autoscaled on one broker)
 targets: converge <= 1.3x raw, peak RSS <= 150 MB, idle <= 80 MB, 0 writes at rest, O(brokers) connections`);
 } finally {
