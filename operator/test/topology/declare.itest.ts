@@ -53,7 +53,7 @@ describe('ensureTopology on the real broker', () => {
     await ch.close();
     const result = await ensureTopology(conn, d, []);
     expect(result).toMatchObject({ ok: false, reason: 'Conflict' });
-    expect(result.ok ? '' : result.message).toContain(`queue '${q}' already exists with 'x-queue-type' = 'quorum', but the pool declares 'x-queue-type' = unset`);
+    expect(result.ok ? '' : result.message).toContain(`queue '${q}' already exists with 'x-queue-type' = 'quorum', but the pool declares 'x-queue-type' = 'classic'`);
     expect(await queueArgs(q)).toEqual({ 'x-queue-type': 'quorum' });
   });
 
