@@ -17,6 +17,7 @@ describe('classifyWriteError', () => {
     'pods "orders-" is forbidden: error looking up service account shop/default: serviceaccount "default" not found',
     'pods "orders-" is forbidden: unable to create new content in namespace shop because it is being terminated',
     'pods "orders-x" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=10, limited: pods=10',
+    'pods "orders-*" is forbidden: cannot set blockOwnerDeletion in this case because cannot find RESTMapping for APIVersion hare.dev/v1alpha1 Kind ConsumerPool: no matches for kind "ConsumerPool" in version "hare.dev/v1alpha1"',
   ])('retries a refusal that passes by itself with backoff: %s', (message) => {
     expect(classifyWriteError(apiError(403, message), 'create pod')).toBeInstanceOf(TransientError);
   });

@@ -50,10 +50,11 @@ export function writeMayHaveHappened(err: unknown): boolean {
 
 /**
  * 403 refusals that pass by themselves, whatever the spec: the namespace's default ServiceAccount is not made
- * yet (a namespace created a moment ago), the namespace is going away, or its quota is used up for now.
- * Kubernetes' own controllers retry these with backoff, and so do we.
+ * yet (a namespace created a moment ago), the namespace is going away, its quota is used up for now, or the
+ * OwnerReferencesPermissionEnforcement admission plugin has not discovered the ConsumerPool kind yet (a CRD
+ * installed a moment ago, as `helm install` does). Kubernetes' own controllers retry these with backoff, and so do we.
  */
-const PASSING_REFUSALS = [/error looking up service account /, /because it is being terminated/, /exceeded quota: /];
+const PASSING_REFUSALS = [/error looking up service account /, /because it is being terminated/, /exceeded quota: /, /cannot find RESTMapping for /];
 
 /**
  * Classifies an error from a write the reconcile made: 4xx validation failures mean the spec is unusable.
