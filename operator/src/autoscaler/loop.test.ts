@@ -146,15 +146,34 @@ describe('Autoscaler loop: a tick', () => {
     expect(s.sources.open()).toHaveLength(1);
   });
 
-  it('reads the Secrets again after an access error', async () => {
+  it('reads the Secrets again after an access error: a rotated password gets a new handle, the same one keeps it', async () => {
     const s = setup();
     s.sources.depth.set('orders', { ok: false, kind: 'accessRefused', error: 'ACCESS_REFUSED', latencyMs: 1 });
     await s.clock.advance(FIRST);
     expect(s.secrets.forgotten).toEqual(['shop/rabbitmq']);
+    expect(s.secrets.reads).toBe(2);
+    expect(s.sources.open()).toEqual(['orders']); // unchanged: no reconnect churn
+    s.secrets.values.set('shop/rabbitmq/uri', 'amqp://rotated@broker/');
+    await s.clock.advance(PERIOD);
     expect(s.sources.open()).toEqual([]);
     await s.clock.advance(PERIOD);
-    expect(s.secrets.reads).toBe(2);
-    expect(s.sources.handles).toHaveLength(2);
+    expect(s.sources.handles.map((h) => h.ref.uri)).toEqual(['amqp://shop.rabbitmq.uri/', 'amqp://rotated@broker/']);
+  });
+
+  it('connects with a corrected CA after a TLS failure, without an operator restart', async () => {
+    const s = setup();
+    s.loop.sync(s.edit((p) => { p.spec.broker.tls = { secretName: 'broker-tls', clientCertificate: false }; }));
+    s.secrets.values.set('shop/broker-tls/ca.crt', 'WRONG CA');
+    s.sources.depth.set('orders', { ok: false, kind: 'unreachable', error: 'self-signed certificate in certificate chain', latencyMs: 1 });
+    await s.clock.advance(FIRST);
+    await s.clock.advance(PERIOD);
+    expect(s.sources.handles).toHaveLength(1); // the same Secret: the same handle, and no forced Secret read
+    expect(s.secrets.forgotten).toEqual([]);
+    s.secrets.values.set('shop/broker-tls/ca.crt', 'RIGHT CA');
+    await s.clock.advance(PERIOD);
+    await s.clock.advance(PERIOD);
+    expect(s.sources.handles.map((h) => h.ref.tls?.ca)).toEqual(['WRONG CA', 'RIGHT CA']);
+    expect(s.sources.open()).toEqual(['orders']);
   });
 });
 

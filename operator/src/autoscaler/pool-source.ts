@@ -3,7 +3,7 @@ import type { BrokerSpec, Pool } from '../api/pool.ts';
 import { errorText } from '../log.ts';
 import type { DepthHandle } from './depth-sources.ts';
 import type { BrokerTls } from './tls.ts';
-import type { QueueRef, Reading } from './types.ts';
+import type { QueueRef, ReadFailureKind, Reading } from './types.ts';
 
 type BrokerTlsSpec = NonNullable<BrokerSpec['tls']>;
 
@@ -48,12 +48,25 @@ export async function readDepth(deps: SourceDeps, t: SourceSlot, pool: Pool, fre
   }
   const { handle } = t.source;
   const reading = await handle.read();
-  if (!reading.ok && reading.kind === 'accessRefused' && t.source?.handle === handle) {
-    void handle.release(); // credentials may have been rotated: read the Secrets again next time
+  if (!reading.ok && t.source?.handle === handle && (await secretsChanged(deps, pool, handle.ref, reading.kind))) {
+    void handle.release(); // rotated credentials, a corrected CA: the next read connects with them
     t.source = undefined;
-    forgetSecrets(deps, pool);
   }
   return reading;
+}
+
+/**
+ * After a failed read: whether the pool's Secrets now hold another URI or certificate than the handle's. An access
+ * error reads them from the API server at once (credentials may have been rotated); other failures (a wrong CA is
+ * one) take them from the reader's cache, which asks again after its TTL, so a broker outage costs no Secret reads.
+ */
+async function secretsChanged(deps: SourceDeps, pool: Pool, held: QueueRef, kind: ReadFailureKind): Promise<boolean> {
+  if (kind === 'accessRefused') forgetSecrets(deps, pool);
+  try {
+    return JSON.stringify(await queueRef(deps, pool)) !== JSON.stringify(held);
+  } catch {
+    return true; // unreadable now: the next read says why
+  }
 }
 
 async function queueRef(deps: SourceDeps, pool: Pool): Promise<QueueRef> {

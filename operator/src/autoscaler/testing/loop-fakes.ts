@@ -56,12 +56,14 @@ export class FakeSecrets {
   reads = 0;
   forgotten: string[] = [];
   duringRead: (() => void) | undefined;
+  /** Values that replace the default one, by `namespace/name/key` (a rotated password, a corrected CA). */
+  readonly values = new Map<string, string>();
 
   async value(namespace: string, ref: { name: string; key: string }): Promise<string> {
     this.reads++;
     await Promise.resolve();
     this.duringRead?.();
-    return `amqp://${namespace}.${ref.name}.${ref.key}/`;
+    return this.values.get(`${namespace}/${ref.name}/${ref.key}`) ?? `amqp://${namespace}.${ref.name}.${ref.key}/`;
   }
 
   forget(namespace: string, name: string): void {
