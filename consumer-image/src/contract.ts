@@ -68,6 +68,9 @@ export const PATHS = {
   drain: '/drain',
 } as const;
 
+/** The gauge on /metrics the operator reads from each ready pod: messages delivered to it and not settled yet. */
+export const IN_FLIGHT_METRIC = 'hare_consumer_messages_in_flight';
+
 /** Seconds added to drain.timeoutSeconds for terminationGracePeriodSeconds (close, exit, kubelet latency). */
 export const GRACE_MARGIN_SECONDS = 15;
 

@@ -1,5 +1,6 @@
 // Prometheus metrics of the runtime (prom-client, own registry); label values never carry credentials.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { IN_FLIGHT_METRIC } from './contract.ts';
 import { LeanHistogram } from './histogram.ts';
 
 export type HandlerOutcome = 'ack' | 'retry' | 'reject';
@@ -56,7 +57,7 @@ export function createMetrics(labels: Readonly<Record<string, string>>): Metrics
       },
       registry,
     ),
-    inFlight: new Gauge({ name: 'hare_consumer_messages_in_flight', help: 'Messages being handled now.', registers }),
+    inFlight: new Gauge({ name: IN_FLIGHT_METRIC, help: 'Messages delivered to this consumer and not settled yet; the operator reads it for autoscaling.', registers }),
     connected: new Gauge({ name: 'hare_consumer_connected', help: '1 while connected to the broker.', registers }),
     ready: new Gauge({ name: 'hare_consumer_ready', help: '1 while consuming and not draining.', registers }),
     reconnects: counter('reconnects_total', 'Reconnect attempts scheduled after a broker or network failure.'),

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { isPool, type Pool } from './api/pool.ts';
 import type { OperatorConfig } from './config.ts';
-import { Autoscaler, DepthSources, ScalerMetrics } from './autoscaler/index.ts';
+import { Autoscaler, DepthSources, PodSignals, ScalerMetrics } from './autoscaler/index.ts';
 import { systemClock } from './clock.ts';
 import { Controller, POD_SELECTOR } from './controller/controller.ts';
 import { PodIndex } from './controller/podindex.ts';
@@ -77,6 +77,7 @@ export class Operator {
     if (config.autoscaler) {
       this.autoscaler = new Autoscaler({
         sources: this.sources, secrets, pools: poolCache, writer, events,
+        pods: { of: (pool) => this.index.podsOf(pool), signals: new PodSignals() },
         metrics: new ScalerMetrics(metrics.registry), log: log.child({ component: 'autoscaler' }), clock: systemClock, random: Math.random,
       });
     }

@@ -272,8 +272,15 @@ export interface RetrySpec {
 export interface BrokerSpec {
   /** Secret key holding the AMQP URI (amqp:// or amqps://, credentials and vhost included). */
   uriSecretRef: SecretKeySelector;
-  /** Optional Secret key holding the RabbitMQ management HTTP API base URI (http(s)://user:password@host:15672). Enables unacknowledged counts in the depth signal and busy-aware scale-down. */
+  /** Optional Secret key holding the RabbitMQ management HTTP API base URI (http(s)://user:password@host:15672). Enables unacknowledged counts in the depth signal and busy-aware scale-down for pools whose pods do not report them (runtime generic), and the message rates of targetWaitSeconds. With runtime hare the pods' own in-flight counts are used instead of its unacknowledged counts. */
   managementUriSecretRef?: SecretKeySelector;
+  /** Optional Secret key holding the base URI of RabbitMQ's Prometheus plugin (rabbitmq_prometheus, http(s)://[user:password@]host:15692), for the unacknowledged count of the queue without the management plugin, for images that report none themselves (runtime generic). Unused when managementUriSecretRef is set. The node must host the queue (per-queue metrics are node-local). */
+  prometheusUriSecretRef?: {
+    /** Name of a Secret in the pool's namespace. */
+    name: string;
+    /** Key within the Secret. */
+    key: string;
+  };
   /** TLS to the broker with a private CA, for amqps:// and https:// URIs. The Secret holds ca.crt (the CA that signed the broker's certificate) and, with clientCertificate, tls.crt and tls.key (a kubernetes.io/tls Secret with ca.crt added). The operator verifies the broker with it; pods get it mounted at /etc/hare/tls and its paths in HARE_TLS_CA_FILE, HARE_TLS_CERT_FILE and HARE_TLS_KEY_FILE. Verification is never turned off. */
   tls?: {
     /** Name of a Secret in the pool's namespace. */

@@ -4,6 +4,7 @@ import type { ChannelModel } from 'amqplib';
 import { AmqpDepthClient } from './amqp-depth.ts';
 import type { BackoffOptions, Random } from './jitter.ts';
 import { ManagementClient } from './management-api.ts';
+import { PrometheusClient } from './prometheus-plugin.ts';
 import { amqpFailureKind, DepthReadError, messageOf } from './read-error.ts';
 import type { AutoscalerLog, QueueDepth, QueueRef, Reading } from './types.ts';
 import { silentLog } from './types.ts';
@@ -41,6 +42,7 @@ interface Shared<T> {
 export class DepthSources {
   readonly #amqp = new Map<string, Shared<AmqpDepthClient>>();
   readonly #http = new Map<string, Shared<ManagementClient>>();
+  readonly #prom = new Map<string, Shared<PrometheusClient>>();
   readonly #o: Required<DepthSourcesOptions>;
 
   constructor(options: DepthSourcesOptions = {}) {
@@ -72,21 +74,31 @@ export class DepthSources {
     const amqp = this.#lease(this.#amqp, amqpKey, () => new AmqpDepthClient(ref.uri, { ...this.#o, tls: ref.tls }));
     const mgmtUri = ref.managementUri;
     const httpKey = mgmtUri === undefined ? undefined : clientKey(mgmtUri, ref.tls);
+    // the Prometheus plugin only where no management API is named: the latter gives per-connection counts and rates too
+    const promUri = mgmtUri === undefined ? ref.prometheusUri : undefined;
+    const promKey = promUri === undefined ? undefined : clientKey(promUri, ref.tls);
     let http: ManagementClient | undefined;
+    let prom: PrometheusClient | undefined;
     try {
       http = mgmtUri === undefined || httpKey === undefined ? undefined : this.#lease(this.#http, httpKey, () => new ManagementClient(mgmtUri, { ...this.#o, tls: ref.tls }));
+      prom = promUri === undefined || promKey === undefined ? undefined : this.#lease(this.#prom, promKey, () => new PrometheusClient(promUri, { timeoutMs: this.#o.timeoutMs, tls: ref.tls }));
     } catch (err) {
       void this.#unlease(this.#amqp, amqpKey);
+      if (http !== undefined && httpKey !== undefined) void this.#unlease(this.#http, httpKey);
       throw err;
     }
     let released = false;
     return {
       ref,
-      read: () => this.#read(ref, amqp, http),
+      read: () => this.#read(ref, amqp, { http, prom }),
       release: async () => {
         if (released) return;
         released = true;
-        await Promise.all([this.#unlease(this.#amqp, amqpKey), httpKey === undefined ? undefined : this.#unlease(this.#http, httpKey)]);
+        await Promise.all([
+          this.#unlease(this.#amqp, amqpKey),
+          httpKey === undefined ? undefined : this.#unlease(this.#http, httpKey),
+          promKey === undefined || prom === undefined ? undefined : this.#unlease(this.#prom, promKey),
+        ]);
       },
     };
   }
@@ -107,6 +119,7 @@ export class DepthSources {
     const amqp = [...this.#amqp.values()];
     this.#amqp.clear();
     this.#http.clear();
+    this.#prom.clear();
     await Promise.all(amqp.map((s) => s.client.close()));
   }
 
@@ -127,16 +140,17 @@ export class DepthSources {
     if (shared.client instanceof AmqpDepthClient) await shared.client.close();
   }
 
-  async #read(ref: QueueRef, amqp: AmqpDepthClient, http: ManagementClient | undefined): Promise<Reading> {
+  async #read(ref: QueueRef, amqp: AmqpDepthClient, { http, prom }: { http?: ManagementClient | undefined; prom?: PrometheusClient | undefined }): Promise<Reading> {
     const started = this.#o.now();
     try {
-      const [counts, extra] = await Promise.all([amqp.counts(ref.queue), http === undefined ? undefined : this.#managementPart(ref, amqp, http)]);
-      const depth: QueueDepth = { ready: counts.ready, consumers: counts.consumers, ...extra };
+      const extra = http !== undefined ? this.#managementPart(ref, amqp, http) : prom === undefined ? undefined : pluginPart(ref, amqp, prom);
+      const [counts, part] = await Promise.all([amqp.counts(ref.queue), extra]);
+      const depth: QueueDepth = { ready: counts.ready, consumers: counts.consumers, ...part };
       return { ok: true, depth, latencyMs: this.#o.now() - started };
     } catch (err) {
       const latencyMs = this.#o.now() - started;
       if (err instanceof DepthReadError) return { ok: false, kind: err.kind, error: err.message, latencyMs };
-      const secrets = [...amqp.target.secrets, ...(http?.target.secrets ?? [])];
+      const secrets = [...amqp.target.secrets, ...(http?.target.secrets ?? []), ...(prom?.target.secrets ?? [])];
       return { ok: false, kind: amqpFailureKind(err), error: scrub(messageOf(err), secrets), latencyMs };
     }
   }
@@ -147,6 +161,12 @@ export class DepthSources {
     const queue = await http.queue(vhost, ref.queue);
     const perConnection = this.#o.perConnection ? await http.perConnectionUnacked(vhost, queue) : undefined;
     const busy = perConnection === undefined ? {} : { perConnectionUnacked: perConnection.byName, perPeerUnacked: perConnection.byPeer };
-    return { unacked: queue.unacked, rates: queue.rates, ...busy };
+    return { unacked: queue.unacked, unackedFrom: 'management', rates: queue.rates, ...busy };
   }
+}
+
+/** Unacked from the Prometheus plugin; ready stays the AMQP count (exact and current). */
+async function pluginPart(ref: QueueRef, amqp: AmqpDepthClient, prom: PrometheusClient): Promise<Partial<QueueDepth>> {
+  const queue = await prom.queue(amqp.target.vhost, ref.queue);
+  return { unacked: queue.unacked, unackedFrom: 'prometheus' };
 }

@@ -7,6 +7,7 @@ export type { BrokerReport, Decision, DecisionKind, PolicyInput, PolicyOutput, P
 export { backoffMs, firstPollDelayMs, jitteredIntervalMs, shortenedIntervalMs } from './jitter.ts';
 export type { Random } from './jitter.ts';
 export { DepthSources } from './depth-sources.ts';
+export { PodSignals } from './pod-signals.ts';
 export type { DepthHandle, DepthSourcesOptions } from './depth-sources.ts';
 export { totalDepth } from './types.ts';
 export type { AutoscalerLog, QueueDepth, QueueRates, QueueRef, Reading, ReadFailure, ReadFailureKind, ReadSuccess } from './types.ts';

@@ -1,7 +1,10 @@
-// The depth handle of a pool's current broker and queue: its Secrets, acquire and release, one read.
+// The depth handle of a pool's current broker and queue: its Secrets, acquire and release, one read (with its pods' signals).
+import type { V1Pod } from '@kubernetes/client-node';
 import type { BrokerSpec, Pool } from '../api/pool.ts';
 import { errorText } from '../log.ts';
 import type { DepthHandle } from './depth-sources.ts';
+import { signalTargets, withPodSignals } from './pod-depth.ts';
+import type { PodSignal, PodSignals } from './pod-signals.ts';
 import type { BrokerTls } from './tls.ts';
 import type { QueueRef, ReadFailureKind, Reading } from './types.ts';
 
@@ -10,6 +13,8 @@ type BrokerTlsSpec = NonNullable<BrokerSpec['tls']>;
 export interface SourceDeps {
   sources: { acquire(ref: QueueRef): DepthHandle };
   secrets: { value(namespace: string, ref: { name: string; key: string }): Promise<string>; forget(namespace: string, name: string): void };
+  /** The pool's pods (the informer cache) and the reader of their in-flight counts; without it, unacked comes from the broker alone. */
+  pods?: { of(pool: Pool): readonly V1Pod[]; signals: Pick<PodSignals, 'read'> } | undefined;
 }
 
 /** Where a tracked pool keeps its handle, with the broker and queue it was acquired for. */
@@ -47,12 +52,25 @@ export async function readDepth(deps: SourceDeps, t: SourceSlot, pool: Pool, fre
     }
   }
   const { handle } = t.source;
-  const reading = await handle.read();
+  // the pods are asked beside the broker, so a silent pod costs no more than its timeout
+  const [reading, signals] = await Promise.all([handle.read(), podSignals(deps, pool)]);
   if (!reading.ok && t.source?.handle === handle && (await secretsChanged(deps, pool, handle.ref, reading.kind))) {
     void handle.release(); // rotated credentials, a corrected CA: the next read connects with them
     t.source = undefined;
   }
-  return reading;
+  return withPods(reading, signals, pool);
+}
+
+/** A successful read with its unacked part from the pods, when they were asked. */
+function withPods(reading: Reading, signals: readonly PodSignal[] | undefined, pool: Pool): Reading {
+  if (!reading.ok || signals === undefined) return reading;
+  return { ...reading, depth: withPodSignals(reading.depth, signals, pool.spec.queue.prefetch) };
+}
+
+/** The in-flight counts of the pool's ready pods; undefined when the pool's pods are not asked (see signalTargets). */
+async function podSignals(deps: SourceDeps, pool: Pool): Promise<PodSignal[] | undefined> {
+  const targets = deps.pods === undefined ? undefined : signalTargets(pool, deps.pods.of(pool));
+  return targets === undefined ? undefined : deps.pods?.signals.read(targets);
 }
 
 /**
@@ -74,7 +92,8 @@ async function queueRef(deps: SourceDeps, pool: Pool): Promise<QueueRef> {
   const ns = pool.metadata.namespace;
   const uri = await deps.secrets.value(ns, broker.uriSecretRef);
   const managementUri = broker.managementUriSecretRef ? await deps.secrets.value(ns, broker.managementUriSecretRef) : undefined;
-  return { uri, managementUri, queue: queue.name, ...(broker.tls ? { tls: await brokerTls(deps.secrets, ns, broker.tls) } : {}) };
+  const prometheus = broker.prometheusUriSecretRef ? { prometheusUri: await deps.secrets.value(ns, broker.prometheusUriSecretRef) } : {};
+  return { uri, managementUri, ...prometheus, queue: queue.name, ...(broker.tls ? { tls: await brokerTls(deps.secrets, ns, broker.tls) } : {}) };
 }
 
 /** ca.crt, and tls.crt and tls.key for a client certificate, from the pool's TLS Secret (a missing key fails the read). */
@@ -88,6 +107,7 @@ function forgetSecrets(deps: SourceDeps, pool: Pool): void {
   const { broker } = pool.spec;
   deps.secrets.forget(pool.metadata.namespace, broker.uriSecretRef.name);
   if (broker.managementUriSecretRef) deps.secrets.forget(pool.metadata.namespace, broker.managementUriSecretRef.name);
+  if (broker.prometheusUriSecretRef) deps.secrets.forget(pool.metadata.namespace, broker.prometheusUriSecretRef.name);
   if (broker.tls) deps.secrets.forget(pool.metadata.namespace, broker.tls.secretName);
 }
 

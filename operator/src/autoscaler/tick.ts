@@ -69,7 +69,8 @@ export async function runTick(deps: TickDeps, t: Tracked, snapshot: Pool, live: 
 async function act(deps: TickDeps, t: Tracked, on: { pool: Pool; spec: AutoscalingSpec; reading: Reading }, live: () => boolean): Promise<TickOutcome> {
   const { pool, spec, reading } = on;
   const now = deps.now();
-  if (reading.ok && reading.depth.perConnectionUnacked) t.busy = { counts: brokerBusy(reading.depth), at: now };
+  const busy = reading.ok ? busyCounts(reading.depth) : undefined;
+  if (busy !== undefined) t.busy = { counts: busy, at: now };
   const { state, decision } = decideOn(t, pool, spec, reading, now);
   if (decision.replicas !== undefined && !(await scale(deps, pool, decision.replicas))) return dropped(deps, t.key, 'conflict');
   t.state = state;
@@ -82,8 +83,11 @@ async function act(deps: TickDeps, t: Tracked, on: { pool: Pool; spec: Autoscali
   return 'done';
 }
 
-function brokerBusy(depth: QueueDepth): BrokerBusy {
-  return { byName: new Map(Object.entries(depth.perConnectionUnacked ?? {})), byAddress: new Map(Object.entries(depth.perPeerUnacked ?? {})) };
+/** Per-pod counts for victim ranking: the pods' own (by pod name) when they were asked, else the management API's. */
+function busyCounts(depth: QueueDepth): BrokerBusy | undefined {
+  if (depth.perPodUnacked !== undefined) return { byName: new Map(Object.entries(depth.perPodUnacked)), byAddress: new Map() };
+  if (depth.perConnectionUnacked === undefined) return undefined;
+  return { byName: new Map(Object.entries(depth.perConnectionUnacked)), byAddress: new Map(Object.entries(depth.perPeerUnacked ?? {})) };
 }
 
 function decideOn(t: Tracked, pool: Pool, spec: AutoscalingSpec, reading: Reading, now: number): PolicyOutput {

@@ -7,6 +7,8 @@ export interface QueueRef {
   readonly uri: string;
   /** Optional management HTTP API base, http(s)://user:password@host:15672[/prefix]. */
   readonly managementUri?: string | undefined;
+  /** Optional rabbitmq_prometheus base, http(s)://[user:password@]host:15692[/prefix]; unused when managementUri is set. */
+  readonly prometheusUri?: string | undefined;
   /** Queue name (spec.queue.name). */
   readonly queue: string;
   /** CA and client certificate for amqps:// and https://, when the pool names a TLS Secret. */
@@ -23,8 +25,17 @@ export interface QueueRates {
 export interface QueueDepth {
   /** Messages ready for delivery (passive queue.declare: exact and current). */
   readonly ready: number;
-  /** Delivered, not yet acknowledged; only known with the management API (its statistics lag a few seconds). */
+  /**
+   * Delivered, not yet acknowledged: from the pods' own in-flight counts (spec.runtime hare), else the
+   * management API (its statistics lag a few seconds), else the Prometheus plugin; unknown without any of them.
+   */
   readonly unacked?: number | undefined;
+  /** Where `unacked` came from. */
+  readonly unackedFrom?: 'pods' | 'management' | 'prometheus' | undefined;
+  /** In-flight messages by pod name, from each pod that answered (pod-depth.ts). */
+  readonly perPodUnacked?: Readonly<Record<string, number>> | undefined;
+  /** Ready pods that did not answer: each counts as a full prefetch in `unacked` (busy). */
+  readonly silentPods?: readonly string[] | undefined;
   /** Consumers on the queue. */
   readonly consumers: number;
   /**

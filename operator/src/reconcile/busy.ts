@@ -3,9 +3,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { isFinished, podName } from './podstate.ts';
 import type { BusyMap } from './ranking.ts';
 
-/** What the management API says about the consumers of a pool's queue. */
+/** Unacked messages of a pool's consumers: the pods' own counts (by pod name), or what the management API says. */
 export interface BrokerBusy {
-  /** Unacked messages per connection name (the runtime names its connection after its pod). */
+  /** Unacked messages per pod name (the pods' own signal), or per connection name (the runtime names its connection after its pod). */
   readonly byName: ReadonlyMap<string, number>;
   /** Unacked messages per peer address, all consumer connections from that address together. */
   readonly byAddress: ReadonlyMap<string, number>;

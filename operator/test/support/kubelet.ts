@@ -3,8 +3,8 @@ import { PatchStrategy, setHeaderOptions, type V1ContainerState, type V1Containe
 import { CONTAINER_NAME } from '../../src/metadata.ts';
 import type { Kube } from './kube.ts';
 
-/** Marks a pod Running and Ready (or Running and not Ready), as a kubelet would after the readiness probe. */
-export async function setPodReady(k: Kube, pod: V1Pod, ready: boolean): Promise<void> {
+/** Marks a pod Running and Ready (or Running and not Ready), as a kubelet would after the readiness probe; with the pod IP given. */
+export async function setPodReady(k: Kube, pod: V1Pod, ready: boolean, podIP?: string): Promise<void> {
   const now = new Date().toISOString();
   const status = ready ? 'True' : 'False';
   await k.core.patchNamespacedPodStatus(
@@ -13,6 +13,7 @@ export async function setPodReady(k: Kube, pod: V1Pod, ready: boolean): Promise<
       body: {
         status: {
           phase: 'Running', startTime: now,
+          ...(podIP === undefined ? {} : { podIP, podIPs: [{ ip: podIP }] }),
           conditions: [
             { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
             { type: 'Ready', status, lastTransitionTime: now },

@@ -1,0 +1,92 @@
+// Which pods are asked, how their answers become unacked, per-pod counts and the busy floor, and the read that asks them.
+import { describe, expect, it } from 'vitest';
+import { makePod, makePool } from '../testing/fixtures.ts';
+import { decide, initialState } from './policy.ts';
+import { signalTargets, withPodSignals } from './pod-depth.ts';
+import { readDepth, type SourceDeps } from './pool-source.ts';
+import type { PodSignal } from './pod-signals.ts';
+import { describeDepth } from './reason.ts';
+import { autoscalingSpec } from './testing/fixtures.ts';
+import type { QueueDepth } from './types.ts';
+
+const management: QueueDepth = {
+  ready: 4, consumers: 3, unacked: 9, unackedFrom: 'management', perConnectionUnacked: { a: 9 }, perPeerUnacked: { '10.0.0.1': 9 }, rates: { publish: 2, deliverGet: 3 },
+};
+
+describe('signalTargets', () => {
+  const pods = [
+    makePod({ name: 'ready', ip: '10.0.0.1' }),
+    makePod({ name: 'starting', ready: false, ip: '10.0.0.2' }),
+    makePod({ name: 'draining', terminating: true, ip: '10.0.0.3' }),
+    makePod({ name: 'failed', phase: 'Failed', ip: '10.0.0.4' }),
+    makePod({ name: 'no-ip' }),
+  ];
+
+  it('asks the ready, live pods of a hare pool, with their IPs (none yet: still asked, to count as silent)', () => {
+    expect(signalTargets(makePool({ runtime: 'hare' }), pods)).toEqual([{ name: 'ready', ip: '10.0.0.1' }, { name: 'no-ip', ip: undefined }]);
+  });
+
+  it('asks nothing of a generic image: its port promises no such gauge', () => {
+    expect(signalTargets(makePool({ runtime: 'generic' }), pods)).toBeUndefined();
+  });
+});
+
+describe('withPodSignals', () => {
+  it('sums the in-flight counts into unacked, per pod by name, over the management API; its rates stay', () => {
+    const signals: PodSignal[] = [{ name: 'a', inFlight: 2 }, { name: 'b', inFlight: 0 }];
+    expect(withPodSignals(management, signals, 10)).toEqual({
+      ready: 4, consumers: 3, rates: { publish: 2, deliverGet: 3 }, unacked: 2, unackedFrom: 'pods', perPodUnacked: { a: 2, b: 0 }, silentPods: [],
+    });
+  });
+
+  it('counts a pod that did not answer as a full prefetch, with no per-pod count (never an idle victim)', () => {
+    const depth = withPodSignals({ ready: 0, consumers: 2 }, [{ name: 'a', inFlight: 0 }, { name: 'b', silent: 'no answer in time' }], 5);
+    expect(depth).toMatchObject({ unacked: 5, perPodUnacked: { a: 0 }, silentPods: ['b'] });
+    expect(describeDepth(depth)).toBe('depth 5 (0 ready + 5 unacked from 2 pods, 1 silent counted busy)');
+  });
+
+  it('with no ready pod, unacked is 0, from the pods', () => {
+    expect(withPodSignals({ ready: 3, consumers: 0 }, [], 10)).toMatchObject({ unacked: 0, unackedFrom: 'pods' });
+  });
+});
+
+describe('the policy on pod signals', () => {
+  const spec = autoscalingSpec({ minReplicas: 0, downWindow: 0 });
+  const decideOn = (signals: PodSignal[], current: number): number | undefined =>
+    decide({ spec, current, state: initialState(current, 0), reading: { ok: true, depth: withPodSignals({ ready: 0, consumers: current }, signals, 1), latencyMs: 1 }, now: 1000, prefetch: 1 }).decision.desired;
+
+  it('keeps a busy pool whose queue has nothing ready (busy floor from the pods)', () => {
+    expect(decideOn([{ name: 'a', inFlight: 1 }, { name: 'b', inFlight: 1 }, { name: 'c', inFlight: 1 }], 3)).toBe(3);
+  });
+
+  it('never scales to zero, nor below the silent pods, for pods that do not answer', () => {
+    expect(decideOn([{ name: 'a', inFlight: 0 }, { name: 'b', silent: 'ECONNREFUSED' }], 2)).toBe(1);
+    expect(decideOn([{ name: 'a', silent: 'timeout' }, { name: 'b', silent: 'timeout' }], 2)).toBe(2);
+  });
+
+  it('scales an idle pool that answers to zero', () => {
+    expect(decideOn([{ name: 'a', inFlight: 0 }, { name: 'b', inFlight: 0 }], 2)).toBe(0);
+  });
+});
+
+describe('readDepth with the pods', () => {
+  const broker = (depth: QueueDepth): SourceDeps['sources'] => ({
+    acquire: (ref) => ({ ref, read: () => Promise.resolve({ ok: true, depth, latencyMs: 1 }), release: () => Promise.resolve() }),
+  });
+  const secrets: SourceDeps['secrets'] = { value: () => Promise.resolve('amqp://guest:guest@127.0.0.1:5672/'), forget: () => undefined };
+  const pods = [makePod({ name: 'a', ip: '10.0.0.1' }), makePod({ name: 'b', ip: '10.0.0.2' })];
+  const signals = { read: (targets: readonly { name: string }[]): Promise<PodSignal[]> => Promise.resolve(targets.map((t) => (t.name === 'a' ? { name: 'a', inFlight: 4 } : { name: t.name, silent: 'no answer in time' }))) };
+
+  it('asks the pods beside the broker; their counts replace the management API unacked (prefetch per silent pod)', async () => {
+    const pool = makePool({ runtime: 'hare', queue: { prefetch: 3 } });
+    const reading = await readDepth({ sources: broker(management), secrets, pods: { of: () => pods, signals } }, {}, pool, () => pool);
+    expect(reading).toMatchObject({ ok: true, depth: { ready: 4, unacked: 7, unackedFrom: 'pods', perPodUnacked: { a: 4 }, silentPods: ['b'] } });
+    expect(reading?.ok && reading.depth.perConnectionUnacked).toBeUndefined();
+  });
+
+  it('leaves a generic pool to the broker sources', async () => {
+    const pool = makePool({ runtime: 'generic' });
+    const reading = await readDepth({ sources: broker(management), secrets, pods: { of: () => pods, signals } }, {}, pool, () => pool);
+    expect(reading).toMatchObject({ ok: true, depth: { unacked: 9, unackedFrom: 'management' } });
+  });
+});

@@ -1,0 +1,42 @@
+// Which pods of a pool the operator asks for their in-flight count, and how their answers become the unacked
+// part of the depth and the per-pod busy counts. Pure.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Pool } from '../api/pool.ts';
+import { isLive, isReady, podName } from '../reconcile/podstate.ts';
+import type { PodSignal, PodTarget } from './pod-signals.ts';
+import type { QueueDepth } from './types.ts';
+
+/**
+ * The ready, live pods of a pool that runs the project's runtime (spec.runtime hare), which serves the
+ * in-flight gauge on its http port; undefined for a generic image, whose port promises nothing (its depth
+ * comes from the broker: management API or Prometheus plugin). Not-ready pods are not asked: a starting
+ * pod holds nothing yet and a draining one is already leaving (victim ranking takes them first anyway).
+ */
+export function signalTargets(pool: Pool, pods: readonly V1Pod[]): PodTarget[] | undefined {
+  if (pool.spec.runtime !== 'hare') return undefined;
+  return pods.filter((p) => isLive(p) && isReady(p)).map((p) => ({ name: podName(p), ip: p.status?.podIP || undefined }));
+}
+
+/**
+ * The depth with its unacked part from the pods: the sum of their in-flight counts, plus a full prefetch for
+ * each pod that did not answer. A silent pod thus counts as busy: it keeps the busy floor up and the pool off
+ * zero, and it has no per-pod count, so victim ranking takes it only after every pod known to be idle.
+ * The pods win over the management API's unacked and per-connection counts (current, per pod by construction,
+ * no statistics lag); the management API's rates stay.
+ */
+export function withPodSignals(depth: QueueDepth, signals: readonly PodSignal[], prefetch: number): QueueDepth {
+  const perPodUnacked: Record<string, number> = {};
+  const silentPods: string[] = [];
+  let unacked = 0;
+  for (const s of signals) {
+    if ('inFlight' in s) {
+      perPodUnacked[s.name] = s.inFlight;
+      unacked += s.inFlight;
+    } else {
+      silentPods.push(s.name);
+      unacked += prefetch;
+    }
+  }
+  const rates = depth.rates === undefined ? {} : { rates: depth.rates };
+  return { ready: depth.ready, consumers: depth.consumers, ...rates, unacked, unackedFrom: 'pods', perPodUnacked, silentPods };
+}
