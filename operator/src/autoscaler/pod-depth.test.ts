@@ -32,11 +32,17 @@ describe('signalTargets', () => {
 });
 
 describe('withPodSignals', () => {
-  it('sums the in-flight counts into unacked, per pod by name, over the management API; its rates stay', () => {
-    const signals: PodSignal[] = [{ name: 'a', inFlight: 2 }, { name: 'b', inFlight: 0 }];
+  it('sums the in-flight counts into unacked, per pod by name, instead of the per-connection counts; the rates stay', () => {
+    const signals: PodSignal[] = [{ name: 'a', inFlight: 12 }, { name: 'b', inFlight: 0 }];
     expect(withPodSignals(management, signals, 10)).toEqual({
-      ready: 4, consumers: 3, rates: { publish: 2, deliverGet: 3 }, unacked: 2, unackedFrom: 'pods', perPodUnacked: { a: 2, b: 0 }, silentPods: [],
+      ready: 4, consumers: 3, rates: { publish: 2, deliverGet: 3 }, unacked: 12, unackedFrom: 'pods', perPodUnacked: { a: 12, b: 0 }, silentPods: [],
     });
+  });
+
+  it('keeps the management API total when it is the larger (draining pods, consumers outside the pool, lag)', () => {
+    const depth = withPodSignals(management, [{ name: 'a', inFlight: 2 }], 10);
+    expect(depth).toMatchObject({ unacked: 9, unackedFrom: 'management', perPodUnacked: { a: 2 } });
+    expect(depth.perConnectionUnacked).toBeUndefined();
   });
 
   it('counts a pod that did not answer as a full prefetch, with no per-pod count (never an idle victim)', () => {
@@ -77,10 +83,10 @@ describe('readDepth with the pods', () => {
   const pods = [makePod({ name: 'a', ip: '10.0.0.1' }), makePod({ name: 'b', ip: '10.0.0.2' })];
   const signals = { read: (targets: readonly { name: string }[]): Promise<PodSignal[]> => Promise.resolve(targets.map((t) => (t.name === 'a' ? { name: 'a', inFlight: 4 } : { name: t.name, silent: 'no answer in time' }))) };
 
-  it('asks the pods beside the broker; their counts replace the management API unacked (prefetch per silent pod)', async () => {
-    const pool = makePool({ runtime: 'hare', queue: { prefetch: 3 } });
+  it('asks the pods beside the broker; their counts (a prefetch per silent pod) replace the per-connection ones', async () => {
+    const pool = makePool({ runtime: 'hare', queue: { prefetch: 6 } });
     const reading = await readDepth({ sources: broker(management), secrets, pods: { of: () => pods, signals } }, {}, pool, () => pool);
-    expect(reading).toMatchObject({ ok: true, depth: { ready: 4, unacked: 7, unackedFrom: 'pods', perPodUnacked: { a: 4 }, silentPods: ['b'] } });
+    expect(reading).toMatchObject({ ok: true, depth: { ready: 4, unacked: 10, unackedFrom: 'pods', perPodUnacked: { a: 4 }, silentPods: ['b'] } });
     expect(reading?.ok && reading.depth.perConnectionUnacked).toBeUndefined();
   });
 

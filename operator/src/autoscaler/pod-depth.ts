@@ -21,8 +21,10 @@ export function signalTargets(pool: Pool, pods: readonly V1Pod[]): PodTarget[] |
  * The depth with its unacked part from the pods: the sum of their in-flight counts, plus a full prefetch for
  * each pod that did not answer. A silent pod thus counts as busy: it keeps the busy floor up and the pool off
  * zero, and it has no per-pod count, so victim ranking takes it only after every pod known to be idle.
- * The pods win over the management API's unacked and per-connection counts (current, per pod by construction,
- * no statistics lag); the management API's rates stay.
+ * The pods' per-pod counts replace the management API's per-connection ones (current, per pod by construction).
+ * Of the two totals the larger counts: the API lags by up to 5 s, and the pods asked are only the ready ones
+ * of this pool (not draining pods, nor consumers outside the pool), so either can miss work, and neither may
+ * shrink a busy pool. The management API's rates stay.
  */
 export function withPodSignals(depth: QueueDepth, signals: readonly PodSignal[], prefetch: number): QueueDepth {
   const perPodUnacked: Record<string, number> = {};
@@ -38,5 +40,7 @@ export function withPodSignals(depth: QueueDepth, signals: readonly PodSignal[],
     }
   }
   const rates = depth.rates === undefined ? {} : { rates: depth.rates };
-  return { ready: depth.ready, consumers: depth.consumers, ...rates, unacked, unackedFrom: 'pods', perPodUnacked, silentPods };
+  const broker = depth.unacked ?? 0;
+  const total = unacked >= broker ? { unacked, unackedFrom: 'pods' as const } : { unacked: broker, unackedFrom: depth.unackedFrom };
+  return { ready: depth.ready, consumers: depth.consumers, ...rates, ...total, perPodUnacked, silentPods };
 }
