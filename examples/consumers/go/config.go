@@ -26,6 +26,16 @@ type Config struct {
 	DrainTimeout    time.Duration
 	PodName         string
 	HTTPPort        int // 0: no http endpoints
+	TLS             TLSFiles
+
+	// Settings of this example, not of the contract (the e2e suite uses them).
+	RecordQueue       string // EXAMPLE_RECORD_QUEUE: publish a record of each handled message here before its ack
+	UnnamedConnection bool   // EXAMPLE_UNNAMED_CONNECTION=true: name no connection, as many images do
+}
+
+// TLSFiles are the pod contract's HARE_TLS_* paths; empty when the pool sets no spec.broker.tls.
+type TLSFiles struct {
+	CAFile, CertFile, KeyFile string
 }
 
 // LoadConfig reads the environment; every problem is reported, each naming its variable.
@@ -57,6 +67,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		RedeliveryLimit: integer("HARE_REDELIVERY_LIMIT", 10, 1, 1000),
 		PodName:         text("HARE_POD_NAME"),
 		HTTPPort:        integer("HARE_HTTP_PORT", 0, 0, 65535),
+		TLS:             TLSFiles{CAFile: text("HARE_TLS_CA_FILE"), CertFile: text("HARE_TLS_CERT_FILE"), KeyFile: text("HARE_TLS_KEY_FILE")},
+		RecordQueue:     text("EXAMPLE_RECORD_QUEUE"),
 	}
 	if u, err := url.Parse(c.BrokerURI); c.BrokerURI == "" || err != nil || (u.Scheme != "amqp" && u.Scheme != "amqps") {
 		fail("HARE_BROKER_URI", "must be an amqp:// or amqps:// URI (not shown, it may hold credentials)")
@@ -83,6 +95,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.RetryDelaysMs = parseDelays(text("HARE_RETRY_DELAYS_MS"), func(p string) { fail("HARE_RETRY_DELAYS_MS", p) })
 	c.DrainTimeout = parseSeconds(text("HARE_DRAIN_TIMEOUT_SECONDS"), func(p string) { fail("HARE_DRAIN_TIMEOUT_SECONDS", p) })
+	switch text("EXAMPLE_UNNAMED_CONNECTION") {
+	case "", "false":
+	case "true":
+		c.UnnamedConnection = true
+	default:
+		fail("EXAMPLE_UNNAMED_CONNECTION", "must be true or false")
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		fail("HARE_TLS_CERT_FILE", "and HARE_TLS_KEY_FILE come together (a client certificate and its key)")
+	}
 	if c.PodName == "" {
 		c.PodName, _ = os.Hostname()
 	}

@@ -24,10 +24,17 @@ type consumer struct {
 
 // session consumes until drain is closed (then drains and returns nil) or the connection is lost.
 func (c *consumer) session(drain <-chan struct{}) error {
-	conn, err := amqp.DialConfig(c.cfg.BrokerURI, amqp.Config{
+	config := amqp.Config{
 		Properties: amqp.Table{"connection_name": c.cfg.PodName, "product": "hare-operator Go reference consumer"},
 		Heartbeat:  10 * time.Second,
-	})
+	}
+	if c.cfg.UnnamedConnection {
+		delete(config.Properties, "connection_name")
+	}
+	if err := withTLS(&config, c.cfg.TLS); err != nil {
+		return fmt.Errorf("%w: %v", errLost, err) // read at every connect: a rotated Secret is picked up
+	}
+	conn, err := amqp.DialConfig(c.cfg.BrokerURI, config)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errLost, err)
 	}
@@ -41,6 +48,10 @@ func (c *consumer) session(drain <-chan struct{}) error {
 	}
 	_ = setup.Close()
 	publisher, err := newRepublisher(conn)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errLost, err)
+	}
+	recorder, err := newRecorder(conn, c.cfg)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errLost, err)
 	}
@@ -64,7 +75,7 @@ func (c *consumer) session(drain <-chan struct{}) error {
 		go func() {
 			defer workers.Done()
 			for d := range deliveries {
-				c.process(work, publisher, d)
+				c.process(work, publisher, recorder, d)
 			}
 		}()
 	}
@@ -97,7 +108,7 @@ func (c *consumer) session(drain <-chan struct{}) error {
 }
 
 // process runs the handler and settles the delivery: ack, or hand a failure on and then ack.
-func (c *consumer) process(ctx context.Context, publisher *republisher, d amqp.Delivery) {
+func (c *consumer) process(ctx context.Context, publisher *republisher, recorder *recorder, d amqp.Delivery) {
 	retries := intHeader(d.Headers, retryHeader)
 	var failure error
 	var to route
@@ -118,6 +129,10 @@ func (c *consumer) process(ctx context.Context, publisher *republisher, d amqp.D
 			return
 		}
 		c.log.Warn("handler failed; handed on", "messageId", d.MessageId, "to", to.queue, "reason", failure.Error())
+	} else if err := recorder.record(ctx, d, retries); err != nil {
+		c.log.Error("could not record the message; returning it to the queue", "err", err)
+		_ = d.Nack(false, true)
+		return
 	}
 	if err := d.Ack(false); err != nil {
 		c.log.Warn("could not ack (channel closed); the broker will redeliver the message", "err", err)
