@@ -10,14 +10,22 @@ command -v rabbitmqctl >/dev/null || { echo "rabbitmq: rabbitmqctl not found; in
 TLS_DIR=/etc/rabbitmq/tls
 CONF=/etc/rabbitmq/rabbitmq.conf
 
+restart=false
+# The server certificate names 127.0.0.1 and localhost, and the local cluster's node address (test-e2e/cluster/config.ts),
+# where pods reach the TLS listener through a forwarder.
+NODE_IP=10.244.0.1
 make_certs() {
-  [ -s "$TLS_DIR/client.key" ] && [ -s "$TLS_DIR/other-ca.crt" ] && return 0
+  if [ -s "$TLS_DIR/client.key" ] && [ -s "$TLS_DIR/other-ca.crt" ]; then
+    openssl x509 -in "$TLS_DIR/server.crt" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:$NODE_IP" && return 0
+    log "the server certificate does not name $NODE_IP: making the CA and certificates again"
+  fi
+  restart=true
   log "making a private CA and certificates in $TLS_DIR"
   mkdir -p "$TLS_DIR"
   local d; d=$(mktemp -d)
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=hare-test-ca -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.crt" 2>/dev/null
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=hare-other-ca -keyout "$d/other.key" -out "$TLS_DIR/other-ca.crt" 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$d/server.ext"
+  printf 'subjectAltName=IP:127.0.0.1,IP:%s,DNS:localhost\nextendedKeyUsage=serverAuth\n' "$NODE_IP" >"$d/server.ext"
   printf 'extendedKeyUsage=clientAuth\n' >"$d/client.ext"
   for who in server client; do
     local cn=localhost; [ "$who" = client ] && cn=hare-client
@@ -31,7 +39,6 @@ make_certs() {
   chmod 600 "$TLS_DIR/ca.key" "$TLS_DIR/server.key"
 }
 
-restart=false
 configure_tls() {
   grep -q '^listeners.ssl.default' "$CONF" 2>/dev/null && return 0
   log "adding the TLS listener (127.0.0.1:5671, management HTTPS 127.0.0.1:15671) to $CONF"

@@ -1,4 +1,4 @@
-// Node networking on the host: the pod bridge, a forward guard, sysctls saved and restored, iptables cleanup.
+// Node networking on the host: the pod bridge, a forward guard, the broker's DNAT, sysctls saved and restored, iptables cleanup.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ClusterConfig } from './config.ts';
 import { run, tryRun } from './exec.ts';
@@ -46,6 +46,26 @@ export function forwardGuardRules(cfg: ClusterConfig): string[][] {
     ['-A', 'HARE-FORWARD', '-i', b, '-j', 'DROP'],
     ['-A', 'HARE-FORWARD', '-o', b, '-j', 'DROP'],
   ];
+}
+
+/** nat rules of the chain HARE-BROKER (jumped to from PREROUTING on the bridge): the node address's `ports` to loopback. */
+export function brokerDnatRules(cfg: ClusterConfig, ports: readonly number[]): string[][] {
+  return ports.map((port) => ['-t', 'nat', '-A', 'HARE-BROKER', '-d', cfg.nodeIp, '-p', 'tcp', '--dport', String(port), '-j', 'DNAT', '--to-destination', `127.0.0.1:${port}`]);
+}
+
+/**
+ * Pod traffic to the node address's `ports` goes to the loopback-only broker, its source (the pod IP) kept. Loopback
+ * as a destination from the bridge needs route_localnet there (the bridge and its setting go with cluster:down, the
+ * chain with the owned-chain cleanup).
+ */
+export async function addBrokerDnat(cfg: ClusterConfig, ports: readonly number[]): Promise<void> {
+  writeFileSync(`/proc/sys/net/ipv4/conf/${cfg.bridge}/route_localnet`, '1');
+  if (await tryRun('iptables', ['-w', '-t', 'nat', '-n', '-L', 'HARE-BROKER'])) await run('iptables', ['-w', '-t', 'nat', '-F', 'HARE-BROKER']);
+  else {
+    await run('iptables', ['-w', '-t', 'nat', '-N', 'HARE-BROKER']);
+    await run('iptables', ['-w', '-t', 'nat', '-I', 'PREROUTING', '1', '-i', cfg.bridge, '-j', 'HARE-BROKER']);
+  }
+  for (const r of brokerDnatRules(cfg, ports)) await run('iptables', ['-w', ...r]);
 }
 
 export async function createBridge(cfg: ClusterConfig): Promise<void> {

@@ -1,4 +1,4 @@
-// Phase 2: the node: pod bridge, loopback forwarders, containerd, pause image, kubelet and kube-proxy, then Ready.
+// Phase 2: the node: pod bridge, loopback forwarders and broker DNAT, containerd, pause image, kubelet and kube-proxy, then Ready.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -10,7 +10,7 @@ import { log, run, since, waitFor } from './exec.ts';
 import { ensurePauseImage, importImage } from './images.ts';
 import { kubectl, nodeReadyCondition } from './kube.ts';
 import { containerdConfig, cniConflist, CNI_BIN_DIR, kubeletArgs, kubeletConfig, kubeProxyConfig, RUNC } from './node-config.ts';
-import { createBridge, currentOwnedChains, readSysctls } from './node-net.ts';
+import { addBrokerDnat, createBridge, currentOwnedChains, readSysctls } from './node-net.ts';
 import { checkBinaries, checkPortsFree, nodeKernelProblems, PreflightError } from './preflight.ts';
 import { httpOk } from './probes.ts';
 import { brokerSecret, ensurePodBrokerUser } from './rabbitmq.ts';
@@ -31,7 +31,15 @@ export const HOST_DIRS = ['/var/lib/kubelet/device-plugins', '/var/lib/kubelet',
 /** Loopback-only services that pods reach at the node address through a socat forwarder. */
 export const FORWARDED_PORTS: Array<{ port: number; what: string }> = [
   { port: 6443, what: 'kube-apiserver (the `kubernetes` Service endpoint)' },
+];
+
+/**
+ * The loopback-only broker, reached by pods at the node address through DNAT rather than a forwarder, so that the
+ * broker sees each connection from its pod's IP, as on a real cluster (the operator matches consumers to pods by it).
+ */
+export const BROKER_PORTS: Array<{ port: number; what: string }> = [
   { port: 5672, what: 'RabbitMQ AMQP' },
+  { port: 5671, what: 'RabbitMQ AMQP over TLS (its certificate names the node address)' },
   { port: 15672, what: 'RabbitMQ management API' },
 ];
 
@@ -86,6 +94,16 @@ async function startForwarders(cfg: ClusterConfig): Promise<void> {
   }
 }
 
+async function routeBrokerPorts(cfg: ClusterConfig): Promise<void> {
+  const ports: number[] = [];
+  for (const b of BROKER_PORTS) {
+    if (await reachable('127.0.0.1', b.port)) ports.push(b.port);
+    else log(`no route for ${b.what}: nothing listens on 127.0.0.1:${b.port}`);
+  }
+  await addBrokerDnat(cfg, ports);
+  log(`pods reach 127.0.0.1:{${ports.join(',')}} at ${cfg.nodeIp} (DNAT: the broker sees pod IPs)`);
+}
+
 function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolveReach) => {
     const s = connect({ host, port, timeout: 1_000 }, () => { s.destroy(); resolveReach(true); });
@@ -133,6 +151,7 @@ export async function ensureNode(cfg: ClusterConfig): Promise<boolean> {
   await createBridge(cfg);
   log(`network: bridge ${cfg.bridge} ${cfg.nodeIp} for pods ${cfg.podCidr} (no masquerade, no route out)`);
   await startForwarders(cfg);
+  await routeBrokerPorts(cfg);
   const dir = await writeNodeConfigs(cfg);
   await startContainerd(cfg, dir);
   const t0 = performance.now();

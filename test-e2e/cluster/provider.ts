@@ -54,7 +54,10 @@ export function chooseProvider(env: NodeJS.ProcessEnv, probe: (cmd: string, args
   return probe('docker', ['info']) && probe('kind', ['version']) ? 'kind' : 'local';
 }
 
-/** The broker pods use on clusters we do not build: HARE_E2E_BROKER_URI (+ HARE_E2E_BROKER_MANAGEMENT_URI). */
+/**
+ * The broker pods use on clusters we do not build: HARE_E2E_BROKER_URI (+ HARE_E2E_BROKER_MANAGEMENT_URI, and for the
+ * TLS tests HARE_E2E_BROKER_TLS_URI with the CA that signed its certificate in HARE_E2E_BROKER_CA_FILE).
+ */
 export function brokerFromEnv(env: NodeJS.ProcessEnv, provider: ProviderName): PodBroker {
   const uri = env.HARE_E2E_BROKER_URI;
   if (!uri) {
@@ -69,6 +72,7 @@ export function brokerFromEnv(env: NodeJS.ProcessEnv, provider: ProviderName): P
     password: decodeURIComponent(u.password),
     uri,
     managementUri: env.HARE_E2E_BROKER_MANAGEMENT_URI ?? '',
+    tls: env.HARE_E2E_BROKER_TLS_URI && env.HARE_E2E_BROKER_CA_FILE ? { uri: env.HARE_E2E_BROKER_TLS_URI, caFile: env.HARE_E2E_BROKER_CA_FILE } : undefined,
   };
 }
 

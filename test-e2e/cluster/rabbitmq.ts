@@ -13,13 +13,19 @@ export interface PodBroker {
   password: string;
   /** amqp://user:pass@<node ip>:5672/ */
   uri: string;
+  /** The TLS listener: amqps://user:pass@<node ip>:5671/ and the private CA that signed its certificate. */
+  tls?: { uri: string; caFile: string } | undefined;
   /** http://user:pass@<node ip>:15672/ (the management HTTP API) */
   managementUri: string;
 }
 
 export function podBrokerFor(cfg: ClusterConfig, username: string, password: string): PodBroker {
   const auth = `${encodeURIComponent(username)}:${encodeURIComponent(password)}`;
-  return { username, password, uri: `amqp://${auth}@${cfg.nodeIp}:5672/`, managementUri: `http://${auth}@${cfg.nodeIp}:15672/` };
+  return {
+    username, password, uri: `amqp://${auth}@${cfg.nodeIp}:5672/`, managementUri: `http://${auth}@${cfg.nodeIp}:15672/`,
+    // hack/ensure-rabbitmq.sh makes the CA, and a server certificate that names the node address
+    tls: { uri: `amqps://${auth}@${cfg.nodeIp}:5671/`, caFile: '/etc/rabbitmq/tls/ca.crt' },
+  };
 }
 
 /** A Secret with keys `uri` and `management-uri`, as ConsumerPool.spec.broker.*SecretRef expect. */
@@ -36,7 +42,8 @@ export function brokerSecret(broker: PodBroker, namespace: string, name = 'rabbi
 /** The credentials written by cluster:up, or undefined when the node is not up. */
 export async function readPodBroker(cfg: ClusterConfig): Promise<PodBroker | undefined> {
   try {
-    return JSON.parse(await readFile(statePaths(cfg).brokerFile, 'utf8')) as PodBroker;
+    const { username, password } = JSON.parse(await readFile(statePaths(cfg).brokerFile, 'utf8')) as PodBroker;
+    return podBrokerFor(cfg, username, password); // the URIs from today's code, whatever an older file holds
   } catch {
     return undefined;
   }
