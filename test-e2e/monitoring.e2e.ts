@@ -9,16 +9,15 @@ import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { brokerSecret, clusterConfig } from './cluster/index.ts';
-import { selectProvider, type E2ECluster } from './cluster/provider.ts';
 import { evaluateAll, prometheusCount } from './monitoring/evaluate.ts';
 import { KIT_VALUES, kitExpressions, renderKit } from './monitoring/kit.ts';
 import { fileScrapeJobs, startPrometheus, writePodTargets, type PodLike, type RunningPrometheus } from './monitoring/prometheus.ts';
-import { buildImage, REPO, tools, waitFor, type Tools } from './support/tools.ts';
+import { endSuite, OPERATOR_NS, startSuite, type Suite } from './support/suite.ts';
+import { REPO, waitFor, type Tools } from './support/tools.ts';
 
 const NS = 'monitoring-e2e';
-const OPERATOR_NS = 'hare-system';
 const PREVIOUS = '7d49eb4';
-let cluster: E2ECluster;
+let suite: Suite;
 let t: Tools;
 let prom: RunningPrometheus | undefined;
 let targets: { stop(): void } | undefined;
@@ -40,23 +39,16 @@ function pool(name: string, module: string, broker: string, replicas: number): o
 }
 
 beforeAll(async () => {
-  cluster = await (await selectProvider()).up();
-  t = tools(cluster.kubeconfig);
-  const images = [await buildImage('operator'), await buildImage('consumer'), await buildImage('examples')];
-  await cluster.loadImages(images.map((i) => i.archive));
-  await t.kubectl('create', 'namespace', NS, '--dry-run=client', '-o', 'yaml').then((y) => t.kubectlStdin(y, 'apply', '-f', '-'));
-  const broker = await cluster.podBroker();
-  await t.kubectlStdin(JSON.stringify(brokerSecret(broker, NS)), 'apply', '-f', '-');
+  suite = await startSuite({ namespace: NS, images: ['operator', 'consumer', 'examples'] });
+  t = suite.t;
   // a broker nobody listens on (loopback of the pod and of the operator): depth reads fail, consumers stay disconnected
-  await t.kubectlStdin(JSON.stringify(brokerSecret({ ...broker, uri: 'amqp://guest:guest@127.0.0.1:1/', managementUri: 'http://guest:guest@127.0.0.1:1' }, NS, 'nowhere')), 'apply', '-f', '-');
+  await t.kubectlStdin(JSON.stringify(brokerSecret({ ...suite.broker, uri: 'amqp://guest:guest@127.0.0.1:1/', managementUri: 'http://guest:guest@127.0.0.1:1' }, NS, 'nowhere')), 'apply', '-f', '-');
 });
 
 afterAll(async () => {
   targets?.stop();
   await prom?.stop();
-  await t?.kubectl('delete', 'namespace', NS, '--wait=false').catch(() => undefined);
-  await t?.helm('uninstall', 'hare-operator', '-n', OPERATOR_NS, '--wait').catch(() => undefined);
-  if (!process.env.HARE_E2E_KEEP_CLUSTER) await cluster?.down();
+  await endSuite(suite, { uninstallOperator: true });
 });
 
 describe('the chart and its monitoring kit on a real cluster', () => {
@@ -80,7 +72,7 @@ describe('the chart and its monitoring kit on a real cluster', () => {
   it('evaluates every dashboard query and alert expression against a Prometheus scraping the pods: each returns series', async () => {
     onTestFailed(() => console.error('--- prometheus ---\n', prom?.output().slice(-4000)));
     await t.kubectlStdin(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [pool('picky', 'picky', 'rabbitmq', 2), pool('lost', 'hello', 'nowhere', 2)] }), 'apply', '-f', '-');
-    const conn = await amqp.connect(cluster.hostBrokerUri);
+    const conn = await amqp.connect(suite.cluster.hostBrokerUri);
     const ch = await conn.createConfirmChannel();
     // a passive check closes its channel when the queue is missing: one channel per attempt
     await waitFor('the picky queue declared', async () => {

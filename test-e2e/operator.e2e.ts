@@ -4,19 +4,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { load as parseYaml } from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { brokerSecret } from './cluster/index.ts';
-import { selectProvider, type E2ECluster } from './cluster/provider.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Load } from './support/load.ts';
 import { poolState, resetMaxLive, scaleDownEvents, type PoolState } from './support/pool-state.ts';
-import { buildImage, REPO, tools, waitFor, type Tools } from './support/tools.ts';
+import { scaleDownCycles } from './support/scale-cycles.ts';
+import { dumpOnFailure as dumpSuite, endSuite, installOperator, OPERATOR_NS, startSuite, type Suite } from './support/suite.ts';
+import { buildImage, REPO, waitFor, type Tools } from './support/tools.ts';
 
 const NS = 'e2e';
-const OPERATOR_NS = 'hare-system';
-let cluster: E2ECluster;
+let suite: Suite;
 let t: Tools;
 let load: Load;
 const pool = (name = 'orders'): Promise<PoolState> => poolState(t, NS, name);
+const dumpOnFailure = (): void => dumpSuite(suite);
 
 /** examples/pool.yaml as an object, renamed: the base of the suite's other pools. */
 function examplePool(name: string): { metadata: { name: string }; spec: Record<string, unknown> } {
@@ -25,38 +25,22 @@ function examplePool(name: string): { metadata: { name: string }; spec: Record<s
   return pool;
 }
 
-function dumpOnFailure(): void {
-  onTestFailed(async () => {
-    const tryRun = async (...args: string[]): Promise<string> => t.kubectl(...args).catch((e: Error) => e.message);
-    console.error('--- operator logs ---\n', await tryRun('logs', '-n', OPERATOR_NS, '-l', 'app.kubernetes.io/name=hare-operator', '--tail=80', '--prefix'));
-    console.error('--- events ---\n', await tryRun('get', 'events', '-n', NS, '--sort-by=.lastTimestamp'));
-    console.error('--- pools ---\n', await tryRun('get', 'cpool', '-n', NS, '-o', 'yaml'));
-    console.error('--- pods ---\n', await tryRun('get', 'pods', '-n', NS, '-o', 'wide'));
-  });
-}
-
 beforeAll(async () => {
-  cluster = await (await selectProvider()).up();
-  t = tools(cluster.kubeconfig);
-  const images = [await buildImage('operator'), await buildImage('consumer'), await buildImage('examples')];
-  await cluster.loadImages(images.map((i) => i.archive));
-  await t.kubectl('create', 'namespace', NS, '--dry-run=client', '-o', 'yaml').then((y) => t.kubectlStdin(y, 'apply', '-f', '-'));
-  await t.kubectlStdin(JSON.stringify(brokerSecret(await cluster.podBroker(), NS)), 'apply', '-f', '-');
-  load = new Load(cluster.hostBrokerUri, 'orders');
+  suite = await startSuite({ namespace: NS, images: ['operator', 'consumer', 'examples'] });
+  t = suite.t;
+  load = new Load(suite.cluster.hostBrokerUri, 'orders');
   await load.open();
 });
 
 afterAll(async () => {
   await load?.close();
-  await t?.kubectl('delete', 'namespace', NS, '--wait=false').catch(() => undefined);
-  if (!process.env.HARE_E2E_KEEP_CLUSTER) await cluster?.down();
+  await endSuite(suite);
 });
 
 describe('hare-operator end to end', () => {
   it('installs the operator with helm: two replicas, one leader', async () => {
     dumpOnFailure();
-    // --take-ownership adopts a CRD applied outside Helm (the integration tier applies crds/ on a shared control plane)
-    await t.helm('install', 'hare-operator', join(REPO, 'charts/hare-operator'), '-n', OPERATOR_NS, '--create-namespace', '--take-ownership', '--wait', '--timeout', '5m');
+    await installOperator(t);
     const ready = await t.kubectl('get', 'deploy', '-n', OPERATOR_NS, 'hare-operator', '-o', 'jsonpath={.status.readyReplicas}');
     expect(ready).toBe('2');
     const holder = await waitFor('a leader', async () => (await t.kubectl('get', 'lease', '-n', OPERATOR_NS, 'hare-operator-leader', '-o', 'jsonpath={.spec.holderIdentity}')) || undefined, 60_000);
@@ -68,7 +52,7 @@ describe('hare-operator end to end', () => {
     await t.kubectl('apply', '-n', NS, '-f', join(REPO, 'examples/pool.yaml'));
     await waitFor('1 ready pod', async () => (await pool()).readyReplicas === 1, 180_000);
     // amqp-publish (Debian's amqp-tools) is a client not written here
-    execFileSync('amqp-publish', ['--url', cluster.hostBrokerUri.replace(/\/$/, ''), '-r', 'orders', '-C', 'application/json', '-b', JSON.stringify({ id: 'amqp-publish-1' })]);
+    execFileSync('amqp-publish', ['--url', suite.cluster.hostBrokerUri.replace(/\/$/, ''), '-r', 'orders', '-C', 'application/json', '-b', JSON.stringify({ id: 'amqp-publish-1' })]);
     load.published.add('amqp-publish-1');
     await load.publish(20, 0);
     await waitFor('21 records', () => load.tally().recorded === 21, 60_000);
@@ -77,7 +61,7 @@ describe('hare-operator end to end', () => {
 
   it('declares the topology of a pool at zero replicas before any pod; a backlog published at once scales it from zero, each message once', async () => {
     dumpOnFailure();
-    const fresh = new Load(cluster.hostBrokerUri, 'fresh');
+    const fresh = new Load(suite.cluster.hostBrokerUri, 'fresh');
     await fresh.open(); // removes what an earlier run left: the queue does not exist
     try {
       const manifest = examplePool('fresh');
@@ -122,20 +106,11 @@ describe('hare-operator end to end', () => {
   it('survives 50+ scale-down events under load with kubectl scale and CR edits: exactly once', async () => {
     dumpOnFailure();
     await t.kubectl('patch', '-n', NS, 'cpool/orders', '--type=merge', '-p', JSON.stringify({ spec: { autoscaling: { paused: true } } }));
-    const before = await scaleDownEvents(t, NS, 'orders');
     const trickle = load.trickle(30, 200);
-    for (let cycle = 0; (await scaleDownEvents(t, NS, 'orders')) - before < 50; cycle++) {
-      const up = cycle % 2 === 0 ? ['scale', '-n', NS, 'cpool/orders', '--replicas=8'] : ['patch', '-n', NS, 'cpool/orders', '--type=merge', '-p', '{"spec":{"replicas":8}}'];
-      await t.kubectl(...up);
-      await waitFor('8 ready', async () => (await pool()).readyReplicas === 8, 180_000);
-      await t.kubectl('scale', '-n', NS, 'cpool/orders', '--replicas=1');
-      await waitFor('1 pod, none draining', async () => { const p = await pool(); return p.liveReplicas === 1 && p.drainingReplicas === 0; }, 180_000);
-      expect(cycle).toBeLessThan(20);
-    }
+    const events = await scaleDownCycles(t, NS, 'orders', { high: 8, events: 50 });
     await trickle.stop();
     await waitFor('every message recorded', () => load.tally().missing.length === 0, 120_000);
     const tally = load.tally();
-    const events = (await scaleDownEvents(t, NS, 'orders')) - before;
     console.log(`[e2e] drain check: ${events} scale-down events, ${tally.published} published, ${tally.recorded} recorded, ${tally.duplicates.length} processed twice, ${tally.redelivered} redelivered`);
     expect(events).toBeGreaterThanOrEqual(50);
     expect(tally).toMatchObject({ duplicates: [], redelivered: 0, missing: [] });
@@ -146,7 +121,7 @@ describe('hare-operator end to end', () => {
     await t.kubectl('scale', '-n', NS, 'cpool/orders', '--replicas=3');
     await waitFor('3 ready', async () => (await pool()).readyReplicas === 3, 180_000);
     const next = await buildImage('examples', '0.1.1');
-    await cluster.loadImages([next.archive]);
+    await suite.cluster.loadImages([next.archive]);
     resetMaxLive(NS, 'orders');
     const trickle = load.trickle(20, 200);
     await t.kubectl('patch', '-n', NS, 'cpool/orders', '--type=merge', '-p', JSON.stringify({ spec: { image: next.image } }));
@@ -179,7 +154,7 @@ describe('hare-operator end to end', () => {
   it('control run: without a drain (grace period 1 s) pods die mid-message and the broker redelivers', async () => {
     dumpOnFailure();
     const control = examplePool('control');
-    const ctl = new Load(cluster.hostBrokerUri, 'control');
+    const ctl = new Load(suite.cluster.hostBrokerUri, 'control');
     await ctl.open();
     try {
       control.spec.queue = { name: 'control', prefetch: 10 };

@@ -91,6 +91,10 @@ export class Load {
     return (await this.ch.checkQueue(this.queue)).messageCount;
   }
 
+  async consumerCount(): Promise<number> {
+    return (await this.ch.checkQueue(this.queue)).consumerCount;
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.trickles].map((t) => t.stop()));
     await this.conn.close();

@@ -42,8 +42,11 @@ export function tools(kubeconfig: string): Tools {
   };
 }
 
+/** The targets of hack/images/build.sh. */
+export type ImageTarget = 'consumer' | 'examples' | 'operator' | 'go-consumer' | 'python-consumer';
+
 /** Builds a project image with buildah (hack/images/build.sh) and returns its docker-archive tarball. */
-export async function buildImage(target: 'consumer' | 'examples' | 'operator', tag?: string): Promise<{ image: string; archive: string }> {
+export async function buildImage(target: ImageTarget, tag?: string): Promise<{ image: string; archive: string }> {
   const t0 = Date.now();
   const args = [join(REPO, 'hack/images/build.sh'), target, '--archive', ...(tag ? ['--tag', tag] : [])];
   const { stdout, stderr } = await run('bash', args, { maxBuffer: 64 << 20 }).catch((err: { stderr?: string }) => {
