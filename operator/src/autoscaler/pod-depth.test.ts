@@ -51,8 +51,9 @@ describe('withPodSignals', () => {
     expect(describeDepth(depth)).toBe('depth 5 (0 ready + 5 unacked from 2 pods, 1 silent counted busy)');
   });
 
-  it('with no ready pod, unacked is 0, from the pods', () => {
-    expect(withPodSignals({ ready: 3, consumers: 0 }, [], 10)).toMatchObject({ unacked: 0, unackedFrom: 'pods' });
+  it('with no pod asked (none ready), the depth stays the broker\'s', () => {
+    expect(withPodSignals({ ready: 3, consumers: 0 }, [], 10)).toEqual({ ready: 3, consumers: 0 });
+    expect(withPodSignals(management, [], 10)).toBe(management);
   });
 });
 

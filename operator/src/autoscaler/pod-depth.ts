@@ -24,9 +24,11 @@ export function signalTargets(pool: Pool, pods: readonly V1Pod[]): PodTarget[] |
  * The pods' per-pod counts replace the management API's per-connection ones (current, per pod by construction).
  * Of the two totals the larger counts: the API lags by up to 5 s, and the pods asked are only the ready ones
  * of this pool (not draining pods, nor consumers outside the pool), so either can miss work, and neither may
- * shrink a busy pool. The management API's rates stay.
+ * shrink a busy pool. The management API's rates stay. With no pod asked (none ready) the depth stays the
+ * broker's: no pod's count is known, not even a 0.
  */
 export function withPodSignals(depth: QueueDepth, signals: readonly PodSignal[], prefetch: number): QueueDepth {
+  if (signals.length === 0) return depth;
   const perPodUnacked: Record<string, number> = {};
   const silentPods: string[] = [];
   let unacked = 0;
