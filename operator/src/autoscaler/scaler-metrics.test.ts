@@ -21,6 +21,18 @@ describe('autoscaler metrics', () => {
     expect(lines.filter((l) => !l.includes('namespace="shop",pool="orders"'))).toEqual([]);
   });
 
+  it('count the pods that did not answer, and drop the series with the pool', async () => {
+    const f = fakeLoopDeps();
+    const loop = new Autoscaler(f.deps);
+    const pool = f.pools.set(makePool({ replicas: 2, autoscaling: { minReplicas: 1, maxReplicas: 7 } }));
+    loop.sync(pool);
+    f.sources.depth.set('orders', { ok: true, depth: { ready: 0, consumers: 2, unacked: 10, unackedFrom: 'pods', perPodUnacked: { a: 0 }, silentPods: ['b'] }, latencyMs: 1 });
+    await f.clock.advance(10_000);
+    expect(await series(f)).toContain('hare_autoscaler_silent_pods{namespace="shop",pool="orders"} 1');
+    loop.forget(pool);
+    expect((await series(f)).filter((l) => l.includes('silent'))).toEqual([]);
+  });
+
   it('drop every series of a deleted pool and of one no longer autoscaled, and keep the others', async () => {
     const f = fakeLoopDeps();
     const loop = new Autoscaler(f.deps);

@@ -1,5 +1,5 @@
 // Prometheus metrics of the autoscaler per pool (labels namespace and pool): depth, desired and maximum size,
-// decisions, dropped ticks, read errors and read latency. A forgotten pool's series go with it.
+// decisions, dropped ticks, read errors, read latency and pods that did not answer. A forgotten pool's series go with it.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { splitKey } from '../metadata.ts';
 import type { Decision } from './policy.ts';
@@ -11,6 +11,7 @@ const LABELS = ['namespace', 'pool'];
 export class ScalerMetrics {
   private readonly depth: Gauge;
   private readonly unacked: Gauge;
+  private readonly silent: Gauge;
   private readonly desired: Gauge;
   private readonly max: Gauge;
   private readonly decisions: Counter;
@@ -24,7 +25,10 @@ export class ScalerMetrics {
     const registers = [registry];
     const labelNames = LABELS;
     this.depth = new Gauge({ name: 'hare_autoscaler_queue_ready', help: 'Ready messages at the last read.', labelNames, registers });
-    this.unacked = new Gauge({ name: 'hare_autoscaler_queue_unacked', help: 'Unacknowledged messages at the last read (management API).', labelNames, registers });
+    this.unacked = new Gauge({ name: 'hare_autoscaler_queue_unacked', help: 'Unacknowledged messages at the last read (the pods, the management API or the Prometheus plugin).', labelNames, registers });
+    this.silent = new Gauge({
+      name: 'hare_autoscaler_silent_pods', help: 'Ready pods that did not answer for their in-flight count at the last read (each counts as busy).', labelNames, registers,
+    });
     this.desired = new Gauge({ name: 'hare_autoscaler_desired_replicas', help: 'Replicas the autoscaler wants.', labelNames, registers });
     this.max = new Gauge({ name: 'hare_autoscaler_max_replicas', help: 'spec.autoscaling.maxReplicas at the last decision.', labelNames, registers });
     this.decisions = new Counter({ name: 'hare_autoscaler_decisions_total', help: 'Decisions by kind.', labelNames: [...LABELS, 'kind'], registers });
@@ -46,6 +50,7 @@ export class ScalerMetrics {
     if (!reading.ok) return void this.inc(key, this.errors, { ...labels, kind: reading.kind });
     this.depth.set(labels, reading.depth.ready);
     if (reading.depth.unacked !== undefined) this.unacked.set(labels, reading.depth.unacked);
+    if (reading.depth.silentPods !== undefined) this.silent.set(labels, reading.depth.silentPods.length);
   }
 
   decided(key: string, decision: Decision, maxReplicas: number): void {
@@ -63,7 +68,7 @@ export class ScalerMetrics {
   /** Removes every series of a pool the autoscaler no longer tracks (deleted, or no longer autoscaled). */
   forget(key: string): void {
     const labels = this.labelsOf(key);
-    for (const m of [this.depth, this.unacked, this.desired, this.max, this.latency]) m.remove(labels);
+    for (const m of [this.depth, this.unacked, this.silent, this.desired, this.max, this.latency]) m.remove(labels);
     for (const [counter, sets] of this.counted.get(key) ?? []) for (const set of sets.values()) counter.remove(set);
     this.counted.delete(key);
   }
