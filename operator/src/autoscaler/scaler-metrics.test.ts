@@ -29,6 +29,13 @@ describe('autoscaler metrics', () => {
     f.sources.depth.set('orders', { ok: true, depth: { ready: 0, consumers: 2, unacked: 10, unackedFrom: 'pods', perPodUnacked: { a: 0 }, silentPods: ['b'] }, latencyMs: 1 });
     await f.clock.advance(10_000);
     expect(await series(f)).toContain('hare_autoscaler_silent_pods{namespace="shop",pool="orders"} 1');
+    // a later read that asked no pod (none ready) leaves no count from the older one
+    f.sources.depth.set('orders', { ok: true, depth: { ready: 0, consumers: 2 }, latencyMs: 1 });
+    await f.clock.advance(30_000);
+    expect((await series(f)).filter((l) => l.includes('silent'))).toEqual([]);
+    f.sources.depth.set('orders', { ok: true, depth: { ready: 0, consumers: 2, unacked: 10, unackedFrom: 'pods', perPodUnacked: { a: 0 }, silentPods: ['b'] }, latencyMs: 1 });
+    await f.clock.advance(30_000);
+    expect(await series(f)).toContain('hare_autoscaler_silent_pods{namespace="shop",pool="orders"} 1');
     loop.forget(pool);
     expect((await series(f)).filter((l) => l.includes('silent'))).toEqual([]);
   });

@@ -50,7 +50,9 @@ export class ScalerMetrics {
     if (!reading.ok) return void this.inc(key, this.errors, { ...labels, kind: reading.kind });
     this.depth.set(labels, reading.depth.ready);
     if (reading.depth.unacked !== undefined) this.unacked.set(labels, reading.depth.unacked);
+    // no pods asked (none ready, or not runtime hare): no series, rather than the count of an older read
     if (reading.depth.silentPods !== undefined) this.silent.set(labels, reading.depth.silentPods.length);
+    else this.silent.remove(labels);
   }
 
   decided(key: string, decision: Decision, maxReplicas: number): void {
