@@ -160,7 +160,7 @@ describe('autoscaling on the pods own signals, management plugin absent', () => 
     expect(names(live(await poolPods(k, ns, 'silent')))).toEqual([silentPod!.metadata?.name]);
     await sleep(5_000); // more than two windows: still held up by the silent pod alone
     expect(await replicas('silent')).toBe(1);
-    expect((await getPool(k, ns, 'silent')).status?.autoscaler?.reason).toMatch(/1 silent counted busy/);
+    expect((await getPool(k, ns, 'silent')).status?.autoscaler?.reason).toMatch(/1 silent held busy/);
     expect(await op.metrics()).toContain(`hare_autoscaler_silent_pods{namespace="${ns}",pool="silent"} 1`);
   });
 });

@@ -34,33 +34,33 @@ describe('signalTargets', () => {
 describe('withPodSignals', () => {
   it('sums the in-flight counts into unacked, per pod by name, instead of the per-connection counts; the rates stay', () => {
     const signals: PodSignal[] = [{ name: 'a', inFlight: 12 }, { name: 'b', inFlight: 0 }];
-    expect(withPodSignals(management, signals, 10)).toEqual({
+    expect(withPodSignals(management, signals)).toEqual({
       ready: 4, consumers: 3, rates: { publish: 2, deliverGet: 3 }, unacked: 12, unackedFrom: 'pods', perPodUnacked: { a: 12, b: 0 }, silentPods: [],
     });
   });
 
   it('keeps the management API total when it is the larger (draining pods, consumers outside the pool, lag)', () => {
-    const depth = withPodSignals(management, [{ name: 'a', inFlight: 2 }], 10);
+    const depth = withPodSignals(management, [{ name: 'a', inFlight: 2 }]);
     expect(depth).toMatchObject({ unacked: 9, unackedFrom: 'management', perPodUnacked: { a: 2 } });
     expect(depth.perConnectionUnacked).toBeUndefined();
   });
 
-  it('counts a pod that did not answer as a full prefetch, with no per-pod count (never an idle victim)', () => {
-    const depth = withPodSignals({ ready: 0, consumers: 2 }, [{ name: 'a', inFlight: 0 }, { name: 'b', silent: 'no answer in time' }], 5);
-    expect(depth).toMatchObject({ unacked: 5, perPodUnacked: { a: 0 }, silentPods: ['b'] });
-    expect(describeDepth(depth)).toBe('depth 5 (0 ready + 5 unacked from 2 pods, 1 silent counted busy)');
+  it('leaves a pod that did not answer out of the depth, with no per-pod count (never an idle victim)', () => {
+    const depth = withPodSignals({ ready: 0, consumers: 2 }, [{ name: 'a', inFlight: 0 }, { name: 'b', silent: 'no answer in time' }]);
+    expect(depth).toMatchObject({ unacked: 0, perPodUnacked: { a: 0 }, silentPods: ['b'] });
+    expect(describeDepth(depth)).toBe('depth 0 (0 ready + 0 unacked from 2 pods, 1 silent held busy)');
   });
 
   it('with no pod asked (none ready), the depth stays the broker\'s', () => {
-    expect(withPodSignals({ ready: 3, consumers: 0 }, [], 10)).toEqual({ ready: 3, consumers: 0 });
-    expect(withPodSignals(management, [], 10)).toBe(management);
+    expect(withPodSignals({ ready: 3, consumers: 0 }, [])).toEqual({ ready: 3, consumers: 0 });
+    expect(withPodSignals(management, [])).toBe(management);
   });
 });
 
 describe('the policy on pod signals', () => {
   const spec = autoscalingSpec({ minReplicas: 0, downWindow: 0 });
   const decideOn = (signals: PodSignal[], current: number): number | undefined =>
-    decide({ spec, current, state: initialState(current, 0), reading: { ok: true, depth: withPodSignals({ ready: 0, consumers: current }, signals, 1), latencyMs: 1 }, now: 1000, prefetch: 1 }).decision.desired;
+    decide({ spec, current, state: initialState(current, 0), reading: { ok: true, depth: withPodSignals({ ready: 0, consumers: current }, signals), latencyMs: 1 }, now: 1000, prefetch: 1 }).decision.desired;
 
   it('keeps a busy pool whose queue has nothing ready (busy floor from the pods)', () => {
     expect(decideOn([{ name: 'a', inFlight: 1 }, { name: 'b', inFlight: 1 }, { name: 'c', inFlight: 1 }], 3)).toBe(3);
@@ -69,6 +69,14 @@ describe('the policy on pod signals', () => {
   it('never scales to zero, nor below the silent pods, for pods that do not answer', () => {
     expect(decideOn([{ name: 'a', inFlight: 0 }, { name: 'b', silent: 'ECONNREFUSED' }], 2)).toBe(1);
     expect(decideOn([{ name: 'a', silent: 'timeout' }, { name: 'b', silent: 'timeout' }], 2)).toBe(2);
+  });
+
+  it('never scales up for pods that do not answer, whatever the prefetch (an unreachable port on every pod)', () => {
+    const silent = (n: number): PodSignal[] => Array.from({ length: n }, (_, i) => ({ name: `p${i}`, silent: 'ECONNREFUSED' }));
+    const decideSilent = (current: number, prefetch: number): number | undefined =>
+      decide({ spec: autoscalingSpec({ minReplicas: 0, messagesPerReplica: 1 }), current, state: initialState(current, 0), reading: { ok: true, depth: withPodSignals({ ready: 0, consumers: current }, silent(current)), latencyMs: 1 }, now: 1000, prefetch }).decision.desired;
+    expect(decideSilent(3, 10)).toBe(3);
+    expect(decideSilent(1, 50)).toBe(1);
   });
 
   it('scales an idle pool that answers to zero', () => {
@@ -84,10 +92,10 @@ describe('readDepth with the pods', () => {
   const pods = [makePod({ name: 'a', ip: '10.0.0.1' }), makePod({ name: 'b', ip: '10.0.0.2' })];
   const signals = { read: (targets: readonly { name: string }[]): Promise<PodSignal[]> => Promise.resolve(targets.map((t) => (t.name === 'a' ? { name: 'a', inFlight: 4 } : { name: t.name, silent: 'no answer in time' }))) };
 
-  it('asks the pods beside the broker; their counts (a prefetch per silent pod) replace the per-connection ones', async () => {
+  it('asks the pods beside the broker; their per-pod counts (none for a silent pod) replace the per-connection ones, the larger total counts', async () => {
     const pool = makePool({ runtime: 'hare', queue: { prefetch: 6 } });
     const reading = await readDepth({ sources: broker(management), secrets, pods: { of: () => pods, signals } }, {}, pool, () => pool);
-    expect(reading).toMatchObject({ ok: true, depth: { ready: 4, unacked: 10, unackedFrom: 'pods', perPodUnacked: { a: 4 }, silentPods: ['b'] } });
+    expect(reading).toMatchObject({ ok: true, depth: { ready: 4, unacked: 9, unackedFrom: 'management', perPodUnacked: { a: 4 }, silentPods: ['b'] } });
     expect(reading?.ok && reading.depth.perConnectionUnacked).toBeUndefined();
   });
 

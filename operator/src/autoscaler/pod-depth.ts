@@ -18,16 +18,17 @@ export function signalTargets(pool: Pool, pods: readonly V1Pod[]): PodTarget[] |
 }
 
 /**
- * The depth with its unacked part from the pods: the sum of their in-flight counts, plus a full prefetch for
- * each pod that did not answer. A silent pod thus counts as busy: it keeps the busy floor up and the pool off
- * zero, and it has no per-pod count, so victim ranking takes it only after every pod known to be idle.
+ * The depth with its unacked part from the pods: the sum of their in-flight counts. A pod that did not answer
+ * adds nothing to the depth (an unreachable port must never grow the pool), but it counts as busy: the policy
+ * holds a full prefetch for it in the busy floor, which keeps the pool off zero and never scales up, and it has
+ * no per-pod count, so victim ranking takes it only after every pod known to be idle.
  * The pods' per-pod counts replace the management API's per-connection ones (current, per pod by construction).
  * Of the two totals the larger counts: the API lags by up to 5 s, and the pods asked are only the ready ones
  * of this pool (not draining pods, nor consumers outside the pool), so either can miss work, and neither may
  * shrink a busy pool. The management API's rates stay. With no pod asked (none ready) the depth stays the
  * broker's: no pod's count is known, not even a 0.
  */
-export function withPodSignals(depth: QueueDepth, signals: readonly PodSignal[], prefetch: number): QueueDepth {
+export function withPodSignals(depth: QueueDepth, signals: readonly PodSignal[]): QueueDepth {
   if (signals.length === 0) return depth;
   const perPodUnacked: Record<string, number> = {};
   const silentPods: string[] = [];
@@ -38,7 +39,6 @@ export function withPodSignals(depth: QueueDepth, signals: readonly PodSignal[],
       unacked += s.inFlight;
     } else {
       silentPods.push(s.name);
-      unacked += prefetch;
     }
   }
   const rates = depth.rates === undefined ? {} : { rates: depth.rates };

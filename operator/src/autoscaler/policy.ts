@@ -11,7 +11,7 @@ import { updateRates } from './rates.ts';
 import type { RateEstimate } from './rates.ts';
 import { busyFloor, clamp, rawRecommendation, remember, stabilize, waitRecommendation, windowsOf } from './recommend.ts';
 import type { TimedRecommendation, WaitSizing } from './recommend.ts';
-import type { Reading, ReadSuccess } from './types.ts';
+import type { QueueDepth, Reading, ReadSuccess } from './types.ts';
 import { totalDepth } from './types.ts';
 
 export interface PolicyState {
@@ -93,6 +93,16 @@ export function decide(input: PolicyInput): PolicyOutput {
   return decideFromDepth(input, reading);
 }
 
+/**
+ * What the busy floor holds: the unacked messages, and a full prefetch for each pod that did not answer (busy, but
+ * never in the depth, so silence cannot grow the pool). Undefined when neither is known.
+ */
+function heldMessages(depth: QueueDepth, prefetch: number | undefined): number | undefined {
+  const silent = depth.silentPods?.length ?? 0;
+  if (depth.unacked === undefined && silent === 0) return undefined;
+  return (depth.unacked ?? 0) + silent * (prefetch ?? 1);
+}
+
 /** A successful read: recommendation, busy floor, stabilisation, clamping. */
 function decideFromDepth(input: PolicyInput, reading: ReadSuccess): PolicyOutput {
   const { spec, current, state, now } = input;
@@ -104,11 +114,12 @@ function decideFromDepth(input: PolicyInput, reading: ReadSuccess): PolicyOutput
   // The busy floor stops depth-only sizing from collapsing a busy pool; the wait mode sizes from the arrival
   // rate, which cannot collapse while load flows, and at prefetch 1 the floor would pin every pod that holds
   // a message, so the pool could never use the target's slack. Depth 0 still requires unacked 0.
-  const floor = wait === undefined ? busyFloor(reading.depth.unacked, input.prefetch, current) : 0;
+  const held = heldMessages(reading.depth, input.prefetch);
+  const floor = wait === undefined ? busyFloor(held, input.prefetch, current) : 0;
   const raw = Math.max(fromDepth, floor);
   const stable = stabilize(state.recommendations, raw, current, now, windows);
   const desired = clamp(stable.replicas, spec.minReplicas, spec.maxReplicas);
-  const busy = floor > fromDepth ? { floor, unacked: reading.depth.unacked ?? 0, prefetch: input.prefetch ?? 1 } : undefined;
+  const busy = floor > fromDepth ? { floor, unacked: held ?? 0, prefetch: input.prefetch ?? 1 } : undefined;
   const recovered = state.reachable === false;
   return {
     state: { recommendations: remember(state.recommendations, { at: now, replicas: raw }, windows), failures: 0, reachable: true, rates },

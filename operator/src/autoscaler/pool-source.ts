@@ -58,13 +58,13 @@ export async function readDepth(deps: SourceDeps, t: SourceSlot, pool: Pool, fre
     void handle.release(); // rotated credentials, a corrected CA: the next read connects with them
     t.source = undefined;
   }
-  return withPods(reading, signals, pool);
+  return withPods(reading, signals);
 }
 
 /** A successful read with its unacked part from the pods, when they were asked. */
-function withPods(reading: Reading, signals: readonly PodSignal[] | undefined, pool: Pool): Reading {
+function withPods(reading: Reading, signals: readonly PodSignal[] | undefined): Reading {
   if (!reading.ok || signals === undefined) return reading;
-  return { ...reading, depth: withPodSignals(reading.depth, signals, pool.spec.queue.prefetch) };
+  return { ...reading, depth: withPodSignals(reading.depth, signals) };
 }
 
 /** The in-flight counts of the pool's ready pods; undefined when the pool's pods are not asked (see signalTargets). */

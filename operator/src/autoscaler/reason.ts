@@ -3,11 +3,11 @@ import type { AutoscalingSpec } from '../api/consumerpool.ts';
 import { clamp, type Stabilized, type WaitSizing } from './recommend.ts';
 import type { QueueDepth } from './types.ts';
 
-/** "depth 57 (50 ready + 7 unacked)", "... + 7 unacked from 3 pods, 1 silent counted busy)" or "depth 50 (ready only)". */
+/** "depth 57 (50 ready + 7 unacked)", "... + 7 unacked from 3 pods, 1 silent held busy)" or "depth 50 (ready only)". */
 export function describeDepth(depth: QueueDepth): string {
   if (depth.unacked === undefined) return `depth ${depth.ready} (ready only)`;
   const silent = depth.silentPods?.length ?? 0;
-  const pods = depth.unackedFrom === 'pods' ? ` from ${Object.keys(depth.perPodUnacked ?? {}).length + silent} pods${silent > 0 ? `, ${silent} silent counted busy` : ''}` : '';
+  const pods = depth.unackedFrom === 'pods' ? ` from ${Object.keys(depth.perPodUnacked ?? {}).length + silent} pods${silent > 0 ? `, ${silent} silent held busy` : ''}` : '';
   return `depth ${depth.ready + depth.unacked} (${depth.ready} ready + ${depth.unacked} unacked${pods})`;
 }
 

@@ -34,7 +34,7 @@ export interface QueueDepth {
   readonly unackedFrom?: 'pods' | 'management' | 'prometheus' | undefined;
   /** In-flight messages by pod name, from each pod that answered (pod-depth.ts). */
   readonly perPodUnacked?: Readonly<Record<string, number>> | undefined;
-  /** Ready pods that did not answer: each counts as a full prefetch in `unacked` (busy). */
+  /** Ready pods that did not answer: not in `unacked`; the busy floor holds a full prefetch for each (busy.ts). */
   readonly silentPods?: readonly string[] | undefined;
   /** Consumers on the queue. */
   readonly consumers: number;
