@@ -83,8 +83,6 @@ async function startForwarders(cfg: ClusterConfig): Promise<void> {
   for (const f of FORWARDED_PORTS) {
     const name = `forward-${f.port}`;
     if ((await runningPid(cfg, name)) !== undefined) continue;
-    // a service that already listens on every address needs no forwarder; one that is absent gets none
-    if (f.port !== cfg.ports.apiserver && (await reachable(cfg.nodeIp, f.port))) continue;
     if (!(await reachable('127.0.0.1', f.port))) {
       log(`no forward for ${f.what}: nothing listens on 127.0.0.1:${f.port}`);
       continue;
