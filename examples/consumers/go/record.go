@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -14,10 +15,11 @@ import (
 
 // recorder publishes records on its own confirm channel; nil when the option is off.
 type recorder struct {
-	mu    sync.Mutex
-	ch    *amqp.Channel
-	queue string
-	pod   string
+	mu      sync.Mutex
+	ch      *amqp.Channel
+	returns chan amqp.Return
+	queue   string
+	pod     string
 }
 
 func newRecorder(conn *amqp.Connection, cfg Config) (*recorder, error) {
@@ -31,7 +33,7 @@ func newRecorder(conn *amqp.Connection, cfg Config) (*recorder, error) {
 	if err := ch.Confirm(false); err != nil {
 		return nil, err
 	}
-	return &recorder{ch: ch, queue: cfg.RecordQueue, pod: cfg.PodName}, nil
+	return &recorder{ch: ch, returns: ch.NotifyReturn(make(chan amqp.Return, 1)), queue: cfg.RecordQueue, pod: cfg.PodName}, nil
 }
 
 func (r *recorder) record(ctx context.Context, d amqp.Delivery, retryCount int) error {
@@ -48,7 +50,8 @@ func (r *recorder) record(ctx context.Context, d amqp.Delivery, retryCount int) 
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	confirm, err := r.ch.PublishWithDeferredConfirmWithContext(ctx, "", r.queue, false, false,
+	// mandatory: a missing record queue returns the record instead of dropping it, and the message is not acked
+	confirm, err := r.ch.PublishWithDeferredConfirmWithContext(ctx, "", r.queue, true, false,
 		amqp.Publishing{ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: body})
 	if err != nil {
 		return err
@@ -56,6 +59,11 @@ func (r *recorder) record(ctx context.Context, d amqp.Delivery, retryCount int) 
 	acked, err := confirm.WaitContext(ctx)
 	if err != nil {
 		return err
+	}
+	select {
+	case ret := <-r.returns: // delivered before the confirm, by the connection's reader
+		return fmt.Errorf("record unroutable to %s: %s", r.queue, ret.ReplyText)
+	default:
 	}
 	if !acked {
 		return errors.New("the broker nacked the record")
