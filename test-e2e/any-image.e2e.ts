@@ -8,7 +8,8 @@ import { brokerSecret } from './cluster/index.ts';
 import { Load } from './support/load.ts';
 import { poolState, type PoolState } from './support/pool-state.ts';
 import { scaleDownCycles } from './support/scale-cycles.ts';
-import { dumpOnFailure as dumpSuite, endSuite, installOperator, startSuite, type Suite } from './support/suite.ts';
+import { dumpOnFailure as dumpSuite } from './support/dump.ts';
+import { endSuite, installOperator, startSuite, type Suite } from './support/suite.ts';
 import { waitFor, type Tools } from './support/tools.ts';
 
 const NS = 'any-image';

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Load } from './support/load.ts';
 import { poolState, resetMaxLive, scaleDownEvents, type PoolState } from './support/pool-state.ts';
 import { scaleDownCycles } from './support/scale-cycles.ts';
-import { dumpOnFailure as dumpSuite, endSuite, installOperator, OPERATOR_NS, startSuite, type Suite } from './support/suite.ts';
+import { dumpOnFailure as dumpSuite } from './support/dump.ts';
+import { endSuite, installOperator, OPERATOR_NS, startSuite, type Suite } from './support/suite.ts';
 import { buildImage, REPO, waitFor, type Tools } from './support/tools.ts';
 
 const NS = 'e2e';

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 
-export interface Record_ { id: string; pod: string; redelivered: boolean; retryCount: number }
+/** What the recorder modules publish; `at` (ms since the epoch, when the work finished) only from examples/modules/recorder.ts. */
+export interface Record_ { id: string; pod: string; redelivered: boolean; retryCount: number; at?: number }
 
 export interface Tally {
   published: number;
