@@ -70,6 +70,8 @@ export const PATHS = {
 
 /** The gauge on /metrics the operator reads from each ready pod: messages delivered to it and not settled yet. */
 export const IN_FLIGHT_METRIC = 'hare_consumer_messages_in_flight';
+/** The counter of settled messages on /metrics: the operator's per-pod completion rate (wait-time sizing without the management API). */
+export const ACKED_METRIC = 'hare_consumer_messages_acked_total';
 
 /** Seconds added to drain.timeoutSeconds for terminationGracePeriodSeconds (close, exit, kubelet latency). */
 export const GRACE_MARGIN_SECONDS = 15;

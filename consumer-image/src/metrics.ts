@@ -1,6 +1,6 @@
 // Prometheus metrics of the runtime (prom-client, own registry); label values never carry credentials.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { IN_FLIGHT_METRIC } from './contract.ts';
+import { ACKED_METRIC, IN_FLIGHT_METRIC } from './contract.ts';
 import { LeanHistogram } from './histogram.ts';
 
 export type HandlerOutcome = 'ack' | 'retry' | 'reject';
@@ -42,7 +42,7 @@ export function createMetrics(labels: Readonly<Record<string, string>>): Metrics
   return {
     registry,
     received: counter('messages_received_total', 'Messages delivered to this consumer.'),
-    acked: counter('messages_acked_total', 'Messages acknowledged after being handled or safely handed on.'),
+    acked: new Counter({ name: ACKED_METRIC, help: 'Messages acknowledged after being handled or safely handed on; the operator reads it for its rates.', registers }),
     retried: counter('messages_retried_total', 'Messages republished (confirmed) to a delay queue.'),
     deadLettered: counter('messages_dead_lettered_total', 'Messages republished (confirmed) to the dead queue.', ['cause']),
     requeued: counter('messages_requeued_total', 'Messages nacked back to the queue because the republish failed.'),

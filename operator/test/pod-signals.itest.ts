@@ -1,7 +1,7 @@
 // The autoscaler on the pods' own signals, with no management plugin anywhere: a private RabbitMQ node without
 // plugins, real consumer runtimes whose http ports stand in for pod IPs on loopback addresses, and the operator
-// process reading them. A busy pool is not shrunk (ready = 0), idle pods go first on scale-down, and a pod that
-// does not answer counts as busy.
+// process reading them. A busy pool is not shrunk (ready = 0), idle pods go first on scale-down, a pod that
+// does not answer counts as busy, and a wait target is sized from the pods' acked counters.
 import { randomBytes } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import amqp from 'amqplib';
@@ -162,5 +162,24 @@ describe('autoscaling on the pods own signals, management plugin absent', () => 
     expect(await replicas('silent')).toBe(1);
     expect((await getPool(k, ns, 'silent')).status?.autoscaler?.reason).toMatch(/1 silent held busy/);
     expect(await op.metrics()).toContain(`hare_autoscaler_silent_pods{namespace="${ns}",pool="silent"} 1`);
+  });
+
+  it('sizes to a wait target from the pods\' own completions: no management API, no publish rate', async () => {
+    const queue = `wait-${randomBytes(3).toString('hex')}`;
+    const pods = await autoscaledPool('wait', queue, { minReplicas: 2, maxReplicas: 2, targetWaitSeconds: 20 }, 2);
+    await declare(queue);
+    await Promise.all(pods.map((p) => runAs(p, queue)));
+    // a backlog the two pods work through for about 40 s: their acked counters give the per-pod rate, the
+    // change of depth plus the acks the arrivals
+    await publish(queue, Array.from({ length: 250 }, (_, i) => ({ id: `w${i}`, sleepMs: 300 })));
+    await resume('wait');
+    let reason = '';
+    await waitFor('the wait-time sizing in the reason', async () => /wait target 20s: \(/.test(reason = (await getPool(k, ns, 'wait')).status?.autoscaler?.reason ?? ''), 30_000, 500)
+      .catch((err: unknown) => { throw new Error(`reason: ${reason}`, { cause: err }); });
+    // about 3.3/s per pod (prefetch 1, 300 ms each); arrivals from the depth's change plus the acks
+    expect(reason).toMatch(/arriving \(depth change \+ acks\) \+ \d+ ready \/ 20s\) \/ [\d.]+\/s per pod/);
+    const perPod = Number(/\/ ([\d.]+)\/s per pod/.exec(reason)?.[1]);
+    expect(perPod).toBeGreaterThan(1.5);
+    expect(perPod).toBeLessThan(6);
   });
 });

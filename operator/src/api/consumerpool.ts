@@ -203,7 +203,7 @@ export interface AutoscalingSpec {
   maxReplicas: number;
   /** Target messages per pod; desired = ceil(depth / messagesPerReplica), clamped to [min, max]. */
   messagesPerReplica: number;
-  /** Wait-time target: size the pool so that the backlog drains within this many seconds and the pool keeps up with the arrival rate, from the measured arrival and per-pod service rates (smoothed). When set it takes precedence over messagesPerReplica, which then only sizes the pool until a service rate has been measured. Needs the management API (managementUriSecretRef) for the rates. */
+  /** Wait-time target: size the pool so that the backlog drains within this many seconds and the pool keeps up with the arrival rate, from the measured arrival and per-pod service rates (smoothed). When set it takes precedence over messagesPerReplica, which then only sizes the pool until a service rate has been measured. The rates come from the management API (managementUriSecretRef) or, for runtime hare, from the pods' own acked counters. */
   targetWaitSeconds?: number;
   /** From zero pods, scale up only when depth is greater than this. */
   activationMessages: number;

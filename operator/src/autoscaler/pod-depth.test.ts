@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { makePod, makePool } from '../testing/fixtures.ts';
 import { decide, initialState } from './policy.ts';
-import { signalTargets, withPodSignals } from './pod-depth.ts';
+import { completionRate, signalTargets, withPodSignals } from './pod-depth.ts';
 import { readDepth, type SourceDeps } from './pool-source.ts';
 import type { PodSignal } from './pod-signals.ts';
 import { describeDepth } from './reason.ts';
@@ -84,24 +84,64 @@ describe('the policy on pod signals', () => {
   });
 });
 
+const broker = (depth: QueueDepth): SourceDeps['sources'] => ({
+  acquire: (ref) => ({ ref, read: () => Promise.resolve({ ok: true, depth, latencyMs: 1 }), release: () => Promise.resolve() }),
+});
+const secrets: SourceDeps['secrets'] = { value: () => Promise.resolve('amqp://guest:guest@127.0.0.1:5672/'), forget: () => undefined };
+const twoPods = [makePod({ name: 'a', ip: '10.0.0.1' }), makePod({ name: 'b', ip: '10.0.0.2' })];
+
 describe('readDepth with the pods', () => {
-  const broker = (depth: QueueDepth): SourceDeps['sources'] => ({
-    acquire: (ref) => ({ ref, read: () => Promise.resolve({ ok: true, depth, latencyMs: 1 }), release: () => Promise.resolve() }),
-  });
-  const secrets: SourceDeps['secrets'] = { value: () => Promise.resolve('amqp://guest:guest@127.0.0.1:5672/'), forget: () => undefined };
-  const pods = [makePod({ name: 'a', ip: '10.0.0.1' }), makePod({ name: 'b', ip: '10.0.0.2' })];
   const signals = { read: (targets: readonly { name: string }[]): Promise<PodSignal[]> => Promise.resolve(targets.map((t) => (t.name === 'a' ? { name: 'a', inFlight: 4 } : { name: t.name, silent: 'no answer in time' }))) };
 
   it('asks the pods beside the broker; their per-pod counts (none for a silent pod) replace the per-connection ones, the larger total counts', async () => {
     const pool = makePool({ runtime: 'hare', queue: { prefetch: 6 } });
-    const reading = await readDepth({ sources: broker(management), secrets, pods: { of: () => pods, signals } }, {}, pool, () => pool);
+    const reading = await readDepth({ sources: broker(management), secrets, pods: { of: () => twoPods, signals }, now: () => 1000 }, {}, pool, () => pool);
     expect(reading).toMatchObject({ ok: true, depth: { ready: 4, unacked: 9, unackedFrom: 'management', perPodUnacked: { a: 4 }, silentPods: ['b'] } });
     expect(reading?.ok && reading.depth.perConnectionUnacked).toBeUndefined();
   });
 
   it('leaves a generic pool to the broker sources', async () => {
     const pool = makePool({ runtime: 'generic' });
-    const reading = await readDepth({ sources: broker(management), secrets, pods: { of: () => pods, signals } }, {}, pool, () => pool);
+    const reading = await readDepth({ sources: broker(management), secrets, pods: { of: () => twoPods, signals }, now: () => 1000 }, {}, pool, () => pool);
     expect(reading).toMatchObject({ ok: true, depth: { unacked: 9, unackedFrom: 'management' } });
+  });
+});
+
+describe('the pods\' completion rate', () => {
+  const answer = (name: string, acked: number): PodSignal => ({ name, inFlight: 1, acked });
+
+  it('sums the growth of each pod\'s acked counter since the last read, per second', () => {
+    const first = completionRate(undefined, [answer('a', 100), answer('b', 40)], 10_000);
+    expect(first.rate).toBeUndefined();
+    expect(completionRate(first.sample, [answer('a', 130), answer('b', 50)], 12_000).rate).toBe(20);
+  });
+
+  it('skips a new pod, a restarted one (its counter went back) and a silent one', () => {
+    const before = { at: 0, byPod: { a: 10, b: 500 } };
+    expect(completionRate(before, [answer('a', 20), answer('b', 3), answer('c', 90), { name: 'd', silent: 'timeout' }], 1000).rate).toBe(10);
+    expect(completionRate(before, [answer('b', 3), answer('c', 90)], 1000).rate).toBeUndefined();
+  });
+
+  it('gives the wait-time sizing its completions without the management API: the second read has deliverGet', async () => {
+    const pool = makePool({ runtime: 'hare', queue: { prefetch: 6 } });
+    let acked = 100;
+    let now = 0;
+    const counting = { read: (targets: readonly { name: string }[]): Promise<PodSignal[]> => Promise.resolve(targets.map((t) => ({ name: t.name, inFlight: 2, acked }))) };
+    const deps: SourceDeps = { sources: broker({ ready: 30, consumers: 2 }), secrets, pods: { of: () => twoPods, signals: counting }, now: () => now };
+    const slot = {};
+    expect(await readDepth(deps, slot, pool, () => pool)).toMatchObject({ ok: true, depth: { unacked: 4 } });
+    acked += 25;
+    now += 5000;
+    expect(await readDepth(deps, slot, pool, () => pool)).toMatchObject({ ok: true, depth: { unacked: 4, rates: { deliverGet: 10 } } });
+  });
+
+  it('leaves the management API\'s completions alone', async () => {
+    const pool = makePool({ runtime: 'hare', queue: { prefetch: 6 } });
+    const counting = { read: (targets: readonly { name: string }[]): Promise<PodSignal[]> => Promise.resolve(targets.map((t) => ({ name: t.name, inFlight: 9, acked: 1e6 }))) };
+    let now = 0;
+    const deps: SourceDeps = { sources: broker(management), secrets, pods: { of: () => twoPods, signals: counting }, now: () => (now += 1000) };
+    const slot = {};
+    await readDepth(deps, slot, pool, () => pool);
+    expect(await readDepth(deps, slot, pool, () => pool)).toMatchObject({ ok: true, depth: { rates: { publish: 2, deliverGet: 3 } } });
   });
 });

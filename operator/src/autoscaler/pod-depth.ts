@@ -46,3 +46,37 @@ export function withPodSignals(depth: QueueDepth, signals: readonly PodSignal[])
   const total = unacked >= broker ? { unacked, unackedFrom: 'pods' as const } : { unacked: broker, unackedFrom: depth.unackedFrom };
   return { ready: depth.ready, consumers: depth.consumers, ...rates, ...total, perPodUnacked, silentPods };
 }
+
+/** The pods' settled-messages counters at one read, for the next read's completion rate. */
+export interface AckSample {
+  /** Epoch milliseconds of the read. */
+  readonly at: number;
+  readonly byPod: Readonly<Record<string, number>>;
+}
+
+/**
+ * Messages per second the pool's pods settled since the previous read: the growth of each pod's counter, summed
+ * over the pods seen both times (a new pod, or one whose counter went back after a restart, gives no sample).
+ * Undefined when no pod can be compared: the rates then stay the broker's, if any.
+ */
+export function completionRate(previous: AckSample | undefined, signals: readonly PodSignal[], now: number): { rate: number | undefined; sample: AckSample } {
+  const byPod: Record<string, number> = {};
+  for (const s of signals) if ('acked' in s && s.acked !== undefined) byPod[s.name] = s.acked;
+  const sample = { at: now, byPod };
+  if (previous === undefined || now <= previous.at) return { rate: undefined, sample };
+  let settled = 0;
+  let compared = 0;
+  for (const [name, acked] of Object.entries(byPod)) {
+    const before = previous.byPod[name];
+    if (before === undefined || acked < before) continue;
+    settled += acked - before;
+    compared++;
+  }
+  return { rate: compared === 0 ? undefined : settled / ((now - previous.at) / 1000), sample };
+}
+
+/** The depth with the pods' completion rate where the broker gave none (no management API): the wait-time sizing's input. */
+export function withPodCompletions(depth: QueueDepth, rate: number | undefined): QueueDepth {
+  if (rate === undefined || depth.rates?.deliverGet !== undefined) return depth;
+  return { ...depth, rates: { ...depth.rates, deliverGet: rate } };
+}

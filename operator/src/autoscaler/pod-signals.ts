@@ -1,6 +1,6 @@
 // Reads each ready pod's own in-flight count from its http port (GET /metrics on the pod IP), bounded in time,
 // in size and, across every pool of the operator, in concurrency. I/O only; pod-depth.ts combines the answers.
-import { HTTP_PORT, IN_FLIGHT_METRIC, PATHS } from '../../../consumer-image/src/contract.ts';
+import { ACKED_METRIC, HTTP_PORT, IN_FLIGHT_METRIC, PATHS } from '../../../consumer-image/src/contract.ts';
 import { boundedText, type Fetch } from './bounded-fetch.ts';
 import { DepthReadError, messageOf } from './read-error.ts';
 import { sumOf } from './prometheus-text.ts';
@@ -11,8 +11,11 @@ export interface PodTarget {
   readonly ip: string | undefined;
 }
 
-/** What one pod said: its in-flight count, or why it said nothing usable (it then counts as busy). */
-export type PodSignal = { readonly name: string; readonly inFlight: number } | { readonly name: string; readonly silent: string };
+/**
+ * What one pod said: its in-flight count and its settled-messages counter (when it exposes one), or why it said
+ * nothing usable (it then counts as busy).
+ */
+export type PodSignal = { readonly name: string; readonly inFlight: number; readonly acked?: number } | { readonly name: string; readonly silent: string };
 
 export interface PodSignalOptions {
   /** Bound on one pod's request, connect to last byte. Default 1000 ms. */
@@ -61,7 +64,8 @@ export class PodSignals {
       const text = await boundedText(this.#o.fetch, url, { signal, maxBytes: this.#o.maxBytes, headers: { accept: 'text/plain' } });
       const inFlight = sumOf(text, IN_FLIGHT_METRIC);
       if (inFlight === undefined || inFlight < 0) return { name, silent: `no ${IN_FLIGHT_METRIC} in its /metrics` };
-      return { name, inFlight };
+      const acked = sumOf(text, ACKED_METRIC);
+      return acked === undefined || acked < 0 ? { name, inFlight } : { name, inFlight, acked };
     } catch (err) {
       return { name, silent: err instanceof DepthReadError ? err.message : messageOf(err) };
     } finally {

@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { BrokerSpec, Pool } from '../api/pool.ts';
 import { errorText } from '../log.ts';
 import type { DepthHandle } from './depth-sources.ts';
-import { signalTargets, withPodSignals } from './pod-depth.ts';
+import { completionRate, signalTargets, withPodCompletions, withPodSignals, type AckSample } from './pod-depth.ts';
 import type { PodSignal, PodSignals } from './pod-signals.ts';
 import type { BrokerTls } from './tls.ts';
 import type { QueueRef, ReadFailureKind, Reading } from './types.ts';
@@ -15,11 +15,15 @@ export interface SourceDeps {
   secrets: { value(namespace: string, ref: { name: string; key: string }): Promise<string>; forget(namespace: string, name: string): void };
   /** The pool's pods (the informer cache) and the reader of their in-flight counts; without it, unacked comes from the broker alone. */
   pods?: { of(pool: Pool): readonly V1Pod[]; signals: Pick<PodSignals, 'read'> } | undefined;
+  /** Epoch milliseconds (the pods' completion rate). */
+  now(): number;
 }
 
 /** Where a tracked pool keeps its handle, with the broker and queue it was acquired for. */
 export interface SourceSlot {
   source?: { config: string; handle: DepthHandle };
+  /** The pods' settled counters at the last read that asked them. */
+  acks?: AckSample;
 }
 
 /** The broker and queue a pool's depth comes from: a change means another depth handle. */
@@ -58,13 +62,16 @@ export async function readDepth(deps: SourceDeps, t: SourceSlot, pool: Pool, fre
     void handle.release(); // rotated credentials, a corrected CA: the next read connects with them
     t.source = undefined;
   }
-  return withPods(reading, signals);
+  return withPods(reading, signals, t, deps.now());
 }
 
-/** A successful read with its unacked part from the pods, when they were asked. */
-function withPods(reading: Reading, signals: readonly PodSignal[] | undefined): Reading {
-  if (!reading.ok || signals === undefined) return reading;
-  return { ...reading, depth: withPodSignals(reading.depth, signals) };
+/** A successful read with its unacked part, and where the broker gave none its completion rate, from the pods. */
+function withPods(reading: Reading, signals: readonly PodSignal[] | undefined, t: SourceSlot, now: number): Reading {
+  if (signals === undefined) return reading;
+  const { rate, sample } = completionRate(t.acks, signals, now);
+  t.acks = sample;
+  if (!reading.ok) return reading;
+  return { ...reading, depth: withPodCompletions(withPodSignals(reading.depth, signals), rate) };
 }
 
 /** The in-flight counts of the pool's ready pods; undefined when the pool's pods are not asked (see signalTargets). */
