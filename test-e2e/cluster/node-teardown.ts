@@ -114,12 +114,13 @@ function removeEntries(dir: string, ours: (name: string) => boolean): void {
 
 /**
  * Files the runtime leaves outside the state dir, then host dirs that we created and that are now empty. A sandbox
- * torn down a moment ago may still write its last CNI result: a few tries, a second apart.
+ * torn down a moment ago may still write its last CNI result: up to 15 tries, a second apart (5 were once too few
+ * after a suite of many pods).
  */
 async function removeHostFiles(cfg: ClusterConfig, dirsBefore: Record<string, boolean>): Promise<void> {
   const devicePlugins = '/var/lib/kubelet/device-plugins';
   if (dirsBefore[devicePlugins] === false) rmSync(join(devicePlugins, 'kubelet.sock'), { force: true });
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 15; attempt++) {
     removeEntries('/var/lib/cni/results', (f) => f.startsWith(`${cfg.cniNetwork}-`));
     removeEntries('/var/log/containers', (f) => readlinkSync(join('/var/log/containers', f)).startsWith(cfg.stateDir));
     const ours = HOST_DIRS.filter((h) => dirsBefore[h] === false && existsSync(h));

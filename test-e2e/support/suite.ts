@@ -39,10 +39,11 @@ export async function startSuite(options: { namespace: string; images: readonly 
   }
 }
 
-/** Deletes the namespace (not waited for), uninstalls the operator if asked, and takes the cluster down unless HARE_E2E_KEEP_CLUSTER. */
+/** Deletes the namespace (waited for, up to 2 min), uninstalls the operator if asked, and takes the cluster down unless HARE_E2E_KEEP_CLUSTER. */
 export async function endSuite(suite: Suite | undefined, options: { uninstallOperator?: boolean } = {}): Promise<void> {
   if (suite === undefined) return;
-  await suite.t.kubectl('delete', 'namespace', suite.namespace, '--wait=false').catch(() => undefined);
+  // waited for (the kubelet then tears each sandbox down itself, CNI results included), but not forever
+  await suite.t.kubectl('delete', 'namespace', suite.namespace, '--wait=true', '--timeout=120s').catch(() => undefined);
   if (options.uninstallOperator) await suite.t.helm('uninstall', 'hare-operator', '-n', OPERATOR_NS, '--wait').catch(() => undefined);
   if (!process.env.HARE_E2E_KEEP_CLUSTER) await suite.cluster.down();
 }

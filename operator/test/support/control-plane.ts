@@ -11,6 +11,15 @@ export async function controlPlaneWithCrd(): Promise<{ cluster: LocalCluster; ku
   const kubectl = join(clusterConfig().binDir, 'kubectl');
   const run = (...args: string[]): string => execFileSync(kubectl, ['--kubeconfig', cluster.kubeconfig, ...args], { encoding: 'utf8' });
   run('apply', '--server-side', '--force-conflicts', '-f', CRD);
-  run('wait', '--for=condition=Established', '--timeout=60s', 'crd/consumerpools.hare.dev');
+  // kubectl wait fails at once ("status.conditions accessor error") on a CRD whose status has no conditions yet
+  for (let attempt = 1; ; attempt++) {
+    try {
+      run('wait', '--for=condition=Established', '--timeout=60s', 'crd/consumerpools.hare.dev');
+      break;
+    } catch (err) {
+      if (attempt >= 10) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   return { cluster, kubectl };
 }
