@@ -6,34 +6,26 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"sync"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // recorder publishes records on its own confirm channel; nil when the option is off.
 type recorder struct {
-	mu      sync.Mutex
-	ch      *amqp.Channel
-	returns chan amqp.Return
-	queue   string
-	pod     string
+	pub   *republisher
+	queue string
+	pod   string
 }
 
 func newRecorder(conn *amqp.Connection, cfg Config) (*recorder, error) {
 	if cfg.RecordQueue == "" {
 		return nil, nil
 	}
-	ch, err := conn.Channel()
+	pub, err := newRepublisher(conn)
 	if err != nil {
 		return nil, err
 	}
-	if err := ch.Confirm(false); err != nil {
-		return nil, err
-	}
-	return &recorder{ch: ch, returns: ch.NotifyReturn(make(chan amqp.Return, 1)), queue: cfg.RecordQueue, pod: cfg.PodName}, nil
+	return &recorder{pub: pub, queue: cfg.RecordQueue, pod: cfg.PodName}, nil
 }
 
 func (r *recorder) record(ctx context.Context, d amqp.Delivery, retryCount int) error {
@@ -48,25 +40,6 @@ func (r *recorder) record(ctx context.Context, d amqp.Delivery, retryCount int) 
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	// mandatory: a missing record queue returns the record instead of dropping it, and the message is not acked
-	confirm, err := r.ch.PublishWithDeferredConfirmWithContext(ctx, "", r.queue, true, false,
-		amqp.Publishing{ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: body})
-	if err != nil {
-		return err
-	}
-	acked, err := confirm.WaitContext(ctx)
-	if err != nil {
-		return err
-	}
-	select {
-	case ret := <-r.returns: // delivered before the confirm, by the connection's reader
-		return fmt.Errorf("record unroutable to %s: %s", r.queue, ret.ReplyText)
-	default:
-	}
-	if !acked {
-		return errors.New("the broker nacked the record")
-	}
-	return nil
+	return r.pub.publish(ctx, r.queue, amqp.Publishing{ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: body}, "record")
 }

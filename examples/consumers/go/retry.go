@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -100,9 +99,15 @@ func (r *republisher) handOn(ctx context.Context, d amqp.Delivery, to route, rea
 		Priority: d.Priority, CorrelationId: d.CorrelationId, ReplyTo: d.ReplyTo, MessageId: d.MessageId,
 		Timestamp: d.Timestamp, Type: d.Type, AppId: d.AppId, Body: d.Body,
 	}
+	return r.publish(ctx, to.queue, msg, "copy")
+}
+
+// publish sends msg to queue through the default exchange, mandatory, and waits for the broker's confirm; an
+// unroutable or nacked message is an error naming `what` (the copy, the record).
+func (r *republisher) publish(ctx context.Context, queue string, msg amqp.Publishing, what string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	confirm, err := r.ch.PublishWithDeferredConfirmWithContext(ctx, "", to.queue, true, false, msg)
+	confirm, err := r.ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, msg)
 	if err != nil {
 		return err
 	}
@@ -112,11 +117,11 @@ func (r *republisher) handOn(ctx context.Context, d amqp.Delivery, to route, rea
 	}
 	select {
 	case ret := <-r.returns: // delivered before the confirm, by the connection's reader
-		return fmt.Errorf("unroutable to %s: %s", to.queue, ret.ReplyText)
+		return fmt.Errorf("%s unroutable to %s: %s", what, queue, ret.ReplyText)
 	default:
 	}
 	if !acked {
-		return errors.New("the broker nacked the copy")
+		return fmt.Errorf("the broker nacked the %s", what)
 	}
 	return nil
 }
