@@ -8,6 +8,7 @@ import { Load } from '../../../test-e2e/support/load.ts';
 import { poolState } from '../../../test-e2e/support/pool-state.ts';
 import { endSuite, installOperator, startSuite } from '../../../test-e2e/support/suite.ts';
 import { waitFor } from '../../../test-e2e/support/tools.ts';
+import { latencyLine } from './latency-stats.ts';
 import { seeded } from './random.ts';
 
 const NS = 'bench-latency-node';
@@ -62,13 +63,8 @@ try {
   await endSuite(suite, { uninstallOperator: true });
 }
 
-const quantile = (xs: number[], q: number): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return Math.round(sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1))] ?? NaN);
-};
-const line = (xs: number[]): string => `median ${quantile(xs, 0.5)} ms, p90 ${quantile(xs, 0.9)} ms, min ${quantile(xs, 0)} ms, max ${quantile(xs, 1)} ms`;
 console.log(
   `\nreal node, ${toConsuming.length} runs, poll interval ${intervalS} s, backlog of ${BACKLOG} published -> 1 to 5 pods:\n` +
-    `  spec.replicas raised (seen by polling kubectl, about 0.5 s apart): ${line(toPatched)}\n` +
-    `  a new pod consuming (its first message started):             ${line(toConsuming)}`,
+    `  spec.replicas raised (seen by polling kubectl, about 0.5 s apart): ${latencyLine(toPatched)}\n` +
+    `  a new pod consuming (its first message started):             ${latencyLine(toConsuming)}`,
 );

@@ -5,6 +5,7 @@ import { AMQP_URI, benchEnvironment } from '../environment.ts';
 import { GROUP, PLURAL, VERSION } from '../../src/metadata.ts';
 import { startOperator } from '../../test/support/operator-process.ts';
 import { poolManifest } from '../../test/support/pools.ts';
+import { latencyLine } from './latency-stats.ts';
 import { seeded } from './random.ts';
 import { watchReplicas } from './replica-watch.ts';
 
@@ -52,10 +53,7 @@ try {
   await env.close();
 }
 
-const sorted = [...latencies].sort((a, b) => a - b);
-const at = (q: number): number => Math.round(sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1))] ?? NaN);
 console.log(
   `\ndecision latency (backlog of ${BACKLOG} published -> spec.replicas 1 -> 5 seen by a watch), ${latencies.length} runs, ` +
-    `poll interval ${intervalS} s${values.management ? ', management API on' : ''}: median ${at(0.5)} ms, p90 ${at(0.9)} ms, ` +
-    `min ${at(0)} ms, max ${at(1)} ms; target one interval + 250 ms = ${intervalS * 1000 + 250} ms (KEDA + HPA defaults: up to 30 s + 15 s)`,
+    `poll interval ${intervalS} s${values.management ? ', management API on' : ''}: ${latencyLine(latencies)}; target one interval + 250 ms = ${intervalS * 1000 + 250} ms (KEDA + HPA defaults: up to 30 s + 15 s)`,
 );
