@@ -240,4 +240,23 @@ describe('Autoscaler loop: deletion and recreation', () => {
     await s.clock.advance(3 * 5000);
     expect(s.loop.busyOf(s.current())).toBeUndefined();
   });
+
+  it('reads a pool that another scaler sizes (an HPA, KEDA, kubectl) only for its busy counts while it has 2 or more pods', async () => {
+    const s = setup();
+    const busy = { ready: 0, unacked: 10, consumers: 2, perConnectionUnacked: { 'orders-a': 10, 'orders-b': 0 }, perPeerUnacked: {} };
+    s.sources.depth.set('orders', { ...withUnacked(0, 10, 2), depth: busy });
+    s.loop.sync(s.edit((p) => { p.spec.autoscaling!.enabled = false; p.spec.replicas = 3; }));
+    await s.clock.advance(FIRST);
+    expect(s.sources.handles.map((h) => h.reads)).toEqual([1]);
+    expect(s.loop.busyOf(s.current())?.byName).toEqual(new Map([['orders-a', 10], ['orders-b', 0]]));
+    // it decides nothing: no /scale write, no Event, no autoscaler status
+    expect(s.writer.scales).toEqual([]);
+    expect(s.events.events).toEqual([]);
+    expect(s.writer.statuses).toEqual([]);
+    // at 1 replica there is no victim to choose: the next tick lets the pool go
+    s.edit((p) => { p.spec.replicas = 1; });
+    await s.clock.advance(PERIOD);
+    expect(s.clock.pending()).toEqual([]);
+    expect(s.sources.open()).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
-// The autoscaler loop (leader only): one timer per autoscaled pool, bound to the pool's uid; each tick is tick.ts.
+// The autoscaler loop (leader only): one timer per autoscaled pool (and per pool of 2 or more pods that another scaler
+// sizes, for its busy counts), bound to the pool's uid; each tick is tick.ts.
 import type { Pool } from '../api/pool.ts';
 import type { Clock } from '../clock.ts';
 import { errorText } from '../log.ts';
@@ -34,11 +35,14 @@ export class Autoscaler {
       this.drop(t); // deleted and recreated under the same name: nothing of the old pool carries over
       t = undefined;
     }
-    if (this.stopped || !a?.enabled || pool.metadata.deletionTimestamp) return void (t && this.drop(t));
-    if (t !== undefined) return releaseIfMoved(t, pool);
+    if (this.stopped || !this.reads(pool)) return void (t && this.drop(t));
+    if (t !== undefined) {
+      if (!a?.enabled) this.deps.metrics.forget(key); // read for busy counts only: no autoscaler series
+      return releaseIfMoved(t, pool);
+    }
     t = { key, uid: pool.metadata.uid ?? '', lastStatusWrite: 0 };
     this.tracked.set(key, t);
-    this.schedule(t, firstPollDelayMs(a.pollIntervalSeconds, this.deps.random));
+    this.schedule(t, firstPollDelayMs(a?.pollIntervalSeconds ?? 5, this.deps.random));
   }
 
   /** Stops the timer of a deleted pool (only the pool with this uid). */
@@ -58,6 +62,16 @@ export class Autoscaler {
   stop(): void {
     this.stopped = true;
     for (const t of [...this.tracked.values()]) this.drop(t);
+  }
+
+  /**
+   * Whether the loop reads the pool: to autoscale it, or, when another scaler sizes it (kubectl scale, an HPA, KEDA),
+   * only for its pods' busy counts, while it has pods to choose victims among (asked again at every tick).
+   */
+  private reads(pool: Pool): boolean {
+    if (pool.metadata.deletionTimestamp) return false;
+    if (pool.spec.autoscaling?.enabled) return true;
+    return Math.max(pool.spec.replicas ?? 0, this.deps.pods?.of(pool).length ?? 0) > 1;
   }
 
   private drop(t: Tracked): void {
@@ -81,7 +95,7 @@ export class Autoscaler {
     const { namespace, name } = splitKey(t.key);
     const pool = this.deps.pools.get(namespace, name);
     if (!this.live(t)) return; // replaced or stopped: what is under the key now is not this entry's
-    if (pool?.metadata.uid !== t.uid || !pool.spec.autoscaling?.enabled) return this.drop(t);
+    if (pool?.metadata.uid !== t.uid || !this.reads(pool)) return this.drop(t);
     const started = clock.now();
     try {
       await runTick(this.tickDeps, t, pool, () => this.live(t));

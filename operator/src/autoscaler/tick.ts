@@ -1,5 +1,6 @@
-// One autoscaler tick of one pool: read the depth, re-read the pool after every await, decide (pure), write
-// /scale with a resourceVersion precondition, then the Events and the autoscaler's status fields.
+// One autoscaler tick of one pool: read the depth, re-read the pool after every await, keep the pods' busy counts,
+// decide (pure), write /scale with a resourceVersion precondition, then the Events and the autoscaler's status
+// fields. A pool that another scaler sizes stops after the busy counts.
 import type { AutoscalingSpec } from '../api/consumerpool.ts';
 import type { Pool } from '../api/pool.ts';
 import { httpStatus } from '../errors.ts';
@@ -58,19 +59,23 @@ export async function runTick(deps: TickDeps, t: Tracked, snapshot: Pool, live: 
     return pool !== undefined && basis(pool) === expected ? pool : undefined;
   };
   const reading = await readDepth(deps, t, snapshot, fresh);
-  // a fact about the read, whether its decision is kept or not; a pool forgotten meanwhile leaves no series behind
-  if (reading !== undefined && live()) deps.metrics.observe(t.key, reading);
+  // a fact about the read, whether its decision is kept or not; a pool forgotten meanwhile leaves no series behind,
+  // and one that another scaler sizes has none
+  if (reading !== undefined && live() && snapshot.spec.autoscaling?.enabled) deps.metrics.observe(t.key, reading);
   const pool = fresh();
-  if (reading === undefined || pool?.spec.autoscaling === undefined) return live() ? dropped(deps, t.key, 'poolChanged') : 'poolChanged';
-  return act(deps, t, { pool, spec: pool.spec.autoscaling, reading }, live);
+  if (reading === undefined || pool === undefined) return live() ? dropped(deps, t.key, 'poolChanged') : 'poolChanged';
+  const busy = reading.ok ? busyCounts(reading.depth) : undefined;
+  if (busy !== undefined) t.busy = { counts: busy, at: deps.now() };
+  const spec = pool.spec.autoscaling;
+  // another scaler sets the size (kubectl, an HPA, KEDA): the read only tells the reconciler which pods are idle
+  if (!spec?.enabled) return 'done';
+  return act(deps, t, { pool, spec, reading }, live);
 }
 
 /** Decides on the fresh pool, writes /scale (409: dropped), then Events and status. */
 async function act(deps: TickDeps, t: Tracked, on: { pool: Pool; spec: AutoscalingSpec; reading: Reading }, live: () => boolean): Promise<TickOutcome> {
   const { pool, spec, reading } = on;
   const now = deps.now();
-  const busy = reading.ok ? busyCounts(reading.depth) : undefined;
-  if (busy !== undefined) t.busy = { counts: busy, at: now };
   const { state, decision } = decideOn(t, pool, spec, reading, now);
   if (decision.replicas !== undefined && !(await scale(deps, pool, decision.replicas))) return dropped(deps, t.key, 'conflict');
   t.state = state;
