@@ -33,11 +33,13 @@ describe('generatePki (openssl)', () => {
     dir = await mkdtemp(join(tmpdir(), 'hare-pki-'));
     await generatePki(cfg, dir);
     for (const s of certSpecs(cfg)) {
-      const out = await run('openssl', ['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, `${s.name}.crt`)]);
+      const out = await run('openssl', ['verify', '-CAfile', join(dir, `${s.ca ?? 'ca'}.crt`), join(dir, `${s.name}.crt`)]);
       expect(out.stdout).toContain(': OK');
     }
     const text = (await run('openssl', ['x509', '-in', join(dir, 'apiserver.crt'), '-noout', '-text'])).stdout;
     expect(text).toContain('IP Address:10.96.0.1');
+    // the front proxy's client certificate is not one the cluster CA vouches for
+    await expect(run('openssl', ['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, 'front-proxy-client.crt')])).rejects.toThrow();
     const pub = (await run('openssl', ['pkey', '-in', join(dir, 'sa.key'), '-pubout'])).stdout;
     expect(pub).toContain('BEGIN PUBLIC KEY');
   }, 60_000);

@@ -33,6 +33,15 @@ describe('control-plane command lines', () => {
     expect(flag(a, 'secure-port')).toBe('6443');
   });
 
+  it('enables the aggregation layer with a front-proxy CA of its own, as kubeadm does', () => {
+    const a = apiserverCommand(cfg).args;
+    expect(flag(a, 'requestheader-client-ca-file')).toBe('/c/cluster/pki/front-proxy-ca.crt');
+    expect(flag(a, 'requestheader-allowed-names')).toBe('front-proxy-client');
+    expect(flag(a, 'proxy-client-cert-file')).toBe('/c/cluster/pki/front-proxy-client.crt');
+    expect(flag(a, 'proxy-client-key-file')).toBe('/c/cluster/pki/front-proxy-client.key');
+    expect(flag(a, 'requestheader-username-headers')).toBe('X-Remote-User');
+  });
+
   it('runs the controller-manager with all controllers, the root CA publisher inputs and no leader election', () => {
     const a = controllerManagerCommand(cfg).args;
     expect(flag(a, 'controllers')).toBe('*');

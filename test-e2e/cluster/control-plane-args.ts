@@ -1,5 +1,6 @@
 // Command lines of etcd, kube-apiserver, kube-controller-manager and kube-scheduler (pure, unit-tested).
 import { join } from 'node:path';
+import { FRONT_PROXY_CLIENT } from './certs.ts';
 import type { ClusterConfig } from './config.ts';
 import { statePaths } from './config.ts';
 import { kubeconfigPath } from './kubeconfig.ts';
@@ -61,6 +62,14 @@ export function apiserverCommand(cfg: ClusterConfig): Command {
       'service-account-key-file': f('sa.pub'),
       'service-account-signing-key-file': f('sa.key'),
       'cert-dir': join(pki, 'apiserver-generated'),
+      // the aggregation layer, for aggregated API servers such as KEDA's metrics adapter (external.metrics.k8s.io)
+      'requestheader-client-ca-file': f('front-proxy-ca.crt'),
+      'requestheader-allowed-names': FRONT_PROXY_CLIENT,
+      'requestheader-username-headers': 'X-Remote-User',
+      'requestheader-group-headers': 'X-Remote-Group',
+      'requestheader-extra-headers-prefix': 'X-Remote-Extra-',
+      'proxy-client-cert-file': f('front-proxy-client.crt'),
+      'proxy-client-key-file': f('front-proxy-client.key'),
       profiling: false,
     }),
   };
