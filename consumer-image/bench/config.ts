@@ -10,9 +10,11 @@ export interface BenchConfig {
   readonly rounds: number;
   readonly prefetch: number;
   readonly bodyBytes: number;
+  /** With --profile <dir>: one more run of each, CPU-profiled over the timed window, profiles written there. */
+  readonly profileDir: string | undefined;
 }
 
-/** `npm run bench:consumer -- --messages 20000 --warmup 5000 --rounds 7 --prefetch 100 --body-bytes 256` */
+/** `npm run bench:consumer -- --messages 20000 --warmup 5000 --rounds 7 --prefetch 100 --body-bytes 256 [--profile <dir>]` */
 export function readBenchConfig(argv: readonly string[] = process.argv.slice(2)): BenchConfig {
   const { values } = parseArgs({
     args: [...argv],
@@ -22,6 +24,7 @@ export function readBenchConfig(argv: readonly string[] = process.argv.slice(2))
       rounds: { type: 'string', default: '7' },
       prefetch: { type: 'string', default: '100' },
       'body-bytes': { type: 'string', default: '256' },
+      profile: { type: 'string' },
     },
   });
   const num = (name: string, v: string): number => {
@@ -36,6 +39,7 @@ export function readBenchConfig(argv: readonly string[] = process.argv.slice(2))
     rounds: num('rounds', values.rounds),
     prefetch: num('prefetch', values.prefetch),
     bodyBytes: num('body-bytes', values['body-bytes']),
+    profileDir: values.profile,
   };
 }
 
