@@ -32,8 +32,8 @@ const REQUEUE_PAUSE_MS = 1_000;
 
 /** Wires the parts and starts the http server; the caller runs `runtime.run()`. */
 export async function assemble({ config, handler, logger, redact }: AppInput): Promise<App> {
-  const metrics = createMetrics({ namespace: config.podNamespace ?? '', pool: config.pool ?? '', queue: config.queue, module: config.module });
-  const inflight = new InFlight((n) => metrics.inFlight.set(n));
+  const inflight = new InFlight();
+  const metrics = createMetrics({ namespace: config.podNamespace ?? '', pool: config.pool ?? '', queue: config.queue, module: config.module }, () => inflight.size);
   const handlerAbort = new AbortController();
   const moduleLogger = logger.child({ source: 'module' });
   const plan = topologyPlan(config);
