@@ -41,10 +41,11 @@ export interface SettlerDeps {
   readonly handlerTimeoutMs: number | undefined;
 }
 
-export type Processor = (delivery: ConsumeMessage, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void>;
+/** Handles one delivery; undefined if that finished at once (a handler that returned without a promise, then an ack). */
+export type Processor = (delivery: ConsumeMessage, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void> | undefined;
 
-/** Ends one handled delivery where its outcome says: ack, or a confirmed hand-on then ack; never rejects. */
-export type Settler = (delivery: ConsumeMessage, outcome: Outcome, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void>;
+/** Ends one handled delivery where its outcome says: ack (at once: undefined), or a confirmed hand-on then ack; never rejects. */
+export type Settler = (delivery: ConsumeMessage, outcome: Outcome, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void> | undefined;
 
 /** The delivery handler; its promise never rejects. `onUnroutable` is told when a republish found no queue. */
 export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = () => undefined): Processor {
@@ -52,12 +53,17 @@ export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = 
   const runHandler = handlerRunner(deps);
   const finish = createSettler(deps, onUnroutable);
   const durations = handlerDurations(metrics);
-  return async (delivery, channel, publisher, context) => {
+  const end = (delivery: ConsumeMessage, outcome: Outcome, started: number, channel: SettleChannel, publisher: Republisher, context: ConsumeContext): Promise<void> | undefined => {
+    durations[outcome.kind].observe((performance.now() - started) / 1000);
+    return finish(delivery, outcome, channel, publisher, context);
+  };
+  return (delivery, channel, publisher, context) => {
     metrics.received.inc();
     const started = performance.now();
-    const outcome = tooManyRedeliveries(delivery, deps.policy.redeliveryLimit) ?? await runHandler(delivery, context);
-    durations[outcome.kind].observe((performance.now() - started) / 1000);
-    await finish(delivery, outcome, channel, publisher, context);
+    const outcome = tooManyRedeliveries(delivery, deps.policy.redeliveryLimit) ?? runHandler(delivery, context);
+    // a handler that returned without a promise is settled in this call: no promise, no microtask
+    if (!(outcome instanceof Promise)) return end(delivery, outcome, started, channel, publisher, context);
+    return outcome.then((o) => end(delivery, o, started, channel, publisher, context));
   };
 }
 
@@ -116,16 +122,16 @@ export function createSettler(deps: SettlerDeps, onUnroutable: () => void = () =
     if (settle('ack', delivery, channel)) metrics.acked.inc();
   };
 
-  return async (delivery, outcome, channel, publisher, context) => {
+  return (delivery, outcome, channel, publisher, context) => {
     // abandoned at the drain timeout, or orphaned by a lost session: the broker redelivers it
-    if (deps.abandoned.aborted || context.signal.aborted) return;
+    if (deps.abandoned.aborted || context.signal.aborted) return undefined;
     if (outcome.kind === 'ack') {
       failures.forget(delivery);
       if (settle('ack', delivery, channel)) metrics.acked.inc();
-      return;
+      return undefined;
     }
     const route = routeFor(outcome, retryCountOf(delivery.properties.headers), deps.policy) as HandOn;
-    await handOn(delivery, channel, publisher, route, route.action === 'dead' ? route.reason : outcome.reason);
+    return handOn(delivery, channel, publisher, route, route.action === 'dead' ? route.reason : outcome.reason);
   };
 }
 

@@ -79,8 +79,8 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
     const batcher = processor.kind === 'batch' ? new Batcher(processor.batch, (batch) => processor.process(batch, channel, retryPublisher, context)) : undefined;
     void lost.then(() => batcher?.discard());
     const single = processor.kind === 'single' ? processor.process : undefined;
-    const handle = (delivery: ConsumeMessage, alone: boolean): Promise<void> =>
-      batcher?.add(delivery, alone) ?? single!(delivery, channel, retryPublisher, context);
+    const handle = (delivery: ConsumeMessage, alone: boolean): Promise<void> | undefined =>
+      batcher !== undefined ? batcher.add(delivery, alone) : single!(delivery, channel, retryPublisher, context);
     let channelError: Error | undefined;
     channel.on('error', (err: Error) => (channelError = err)); // e.g. 406 from a consumer timeout
     // a connection closing closes its channels first: let the connection's reason win
