@@ -7,6 +7,8 @@ export interface IntakeOptions {
   readonly prefetch: number;
   /** basic.consume options (e.g. x-consumer-timeout). */
   readonly consume: Options.Consume;
+  /** Every delivery, as it arrives (before it is handled or held). */
+  readonly arrived: (delivery: ConsumeMessage) => void;
   /** Handles one delivery (`alone`: nothing else runs beside it, poison isolation); must not reject; undefined if done at once. */
   readonly handle: (delivery: ConsumeMessage, alone: boolean) => Promise<void> | undefined;
   /** In-flight bookkeeping: every delivery's work, queued or running, unless it was done at once. */
@@ -59,6 +61,7 @@ export class Intake {
 
   readonly #onDelivery = (delivery: ConsumeMessage | null): void => {
     if (delivery === null) return this.#o.onCancelled();
+    this.#o.arrived(delivery);
     if (!this.#serial && !deliveredBefore(delivery)) return this.#runBesideOthers(delivery);
     if (this.#serial && !this.#pumping && this.#queue.length === 0 && !deliveredBefore(delivery)) {
       // prefetch 1 and a first-time message: nothing redelivered is held, so the full prefetch again

@@ -1,6 +1,7 @@
 // Handling one delivery: run the module, route the outcome, hand the message on with a confirmed publish,
 // and only then settle it. No path acks a message that was not handled or safely handed on.
 import type { ConsumeMessage, Options } from 'amqplib';
+import type { AckReport } from './acks.ts';
 import type { ConsumeContext, ConsumeFn } from './api.ts';
 import { sleep } from './backoff.ts';
 import { propertiesOf, retryCountOf } from './decode.ts';
@@ -14,10 +15,12 @@ import type { Redactor } from './redact.ts';
 import { deadQueueName, republishOptions, routeFor } from './routing.ts';
 import type { Outcome, RetryPolicy, Route } from './routing.ts';
 
-/** The channel a delivery came on (acks must go back on it). */
+/** The channel a delivery came on (acks must go back on it): CoalescingAcks, or a stand-in in tests. */
 export interface SettleChannel {
+  /** Acks the message, at once or with others later in this turn of the event loop, and counts it. */
   ack(message: ConsumeMessage): void;
-  nack(message: ConsumeMessage, allUpTo?: boolean, requeue?: boolean): void;
+  /** Nacks this one message now; throws if the channel is closed. */
+  nack(message: ConsumeMessage, allUpTo: false, requeue: boolean): void;
 }
 
 export interface Republisher {
@@ -76,15 +79,13 @@ export function handlerDurations(metrics: Metrics): Record<HandlerOutcome, { obs
 export function createSettler(deps: SettlerDeps, onUnroutable: () => void = () => undefined): Settler {
   const { metrics, logger } = deps;
   const failures = new HandOnFailures();
-  const settle = (what: 'ack' | 'nack', delivery: ConsumeMessage, channel: SettleChannel): boolean => {
+  /** Back to the queue; a closed channel is counted and logged (the broker redelivers the message anyway). */
+  const nack = (delivery: ConsumeMessage, channel: SettleChannel): void => {
     try {
-      if (what === 'ack') channel.ack(delivery);
-      else channel.nack(delivery, false, true);
-      return true;
+      channel.nack(delivery, false, true);
     } catch (err) {
       metrics.settleFailed.inc();
-      logger.warn({ err, messageId: delivery.properties.messageId as unknown }, `could not ${what} (channel closed); the broker will redeliver the message`);
-      return false;
+      logger.warn({ err, messageId: delivery.properties.messageId as unknown }, 'could not nack (channel closed); the broker will redeliver the message');
     }
   };
 
@@ -94,7 +95,7 @@ export function createSettler(deps: SettlerDeps, onUnroutable: () => void = () =
     logger.error({ ...log, err }, 'could not hand the message on; returning it to the queue');
     if (err instanceof PublishError && err.unroutable) onUnroutable();
     await sleep(deps.requeuePauseMs);
-    settle('nack', delivery, channel);
+    nack(delivery, channel);
   };
 
   /**
@@ -119,7 +120,7 @@ export function createSettler(deps: SettlerDeps, onUnroutable: () => void = () =
     if (route.action === 'delay') metrics.retried.inc();
     else metrics.deadLettered.inc({ cause: route.cause });
     logger.warn(log, route.action === 'delay' ? `handler failed; retry in ${route.delayMs} ms` : `message dead-lettered: ${route.reason}`);
-    if (settle('ack', delivery, channel)) metrics.acked.inc();
+    channel.ack(delivery);
   };
 
   return (delivery, outcome, channel, publisher, context) => {
@@ -127,7 +128,7 @@ export function createSettler(deps: SettlerDeps, onUnroutable: () => void = () =
     if (deps.abandoned.aborted || context.signal.aborted) return undefined;
     if (outcome.kind === 'ack') {
       failures.forget(delivery);
-      if (settle('ack', delivery, channel)) metrics.acked.inc();
+      channel.ack(delivery);
       return undefined;
     }
     const route = routeFor(outcome, retryCountOf(delivery.properties.headers), deps.policy) as HandOn;
@@ -136,6 +137,19 @@ export function createSettler(deps: SettlerDeps, onUnroutable: () => void = () =
 }
 
 type HandOn = Exclude<Route, { action: 'ack' }>;
+
+/** Counts the acks CoalescingAcks sent, and the ones it could not send (logged, one line per message). */
+export function ackReport(metrics: Metrics, logger: Logger): AckReport {
+  return {
+    acked: (count) => metrics.acked.inc(count),
+    failed: (deliveries, err) => {
+      metrics.settleFailed.inc(deliveries.length);
+      for (const delivery of deliveries) {
+        logger.warn({ err, messageId: delivery.properties.messageId as unknown }, 'could not ack (channel closed); the broker will redeliver the message');
+      }
+    },
+  };
+}
 
 /** The confirmed republish of a copy; resolves with the failure (an encoding error, a nack, ...) if there was one. */
 async function publishCopy(publisher: Republisher, delivery: ConsumeMessage, route: HandOn, trim: boolean): Promise<{ err: unknown } | undefined> {

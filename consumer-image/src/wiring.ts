@@ -8,7 +8,7 @@ import { InFlight } from './inflight.ts';
 import type { Logger } from './logger.ts';
 import type { ModuleHandler } from './module-loader.ts';
 import { createMetrics } from './metrics.ts';
-import { createProcessor } from './processor.ts';
+import { ackReport, createProcessor } from './processor.ts';
 import type { SettlerDeps } from './processor.ts';
 import type { Redactor } from './redact.ts';
 import { ConsumerRuntime } from './runtime.ts';
@@ -53,6 +53,7 @@ export async function assemble({ config, handler, logger, redact }: AppInput): P
         plan,
         inflight,
         logger,
+        ackReport: ackReport(metrics, logger),
         makeProcessor: processorFactory(handler, config.batch, processorDeps),
         makeContext: (publisher, orphaned) => createContext({ ...contextInfo, signal: AbortSignal.any([handlerAbort.signal, orphaned]) }, publisher),
       }),
