@@ -84,8 +84,14 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
     const batcher = processor.kind === 'batch' ? new Batcher(processor.batch, (batch) => processor.process(batch, acks, retryPublisher, context)) : undefined;
     void lost.then(() => batcher?.discard());
     const single = processor.kind === 'single' ? processor.process : undefined;
-    const handle = (delivery: ConsumeMessage, alone: boolean): Promise<void> | undefined =>
-      batcher !== undefined ? batcher.add(delivery, alone) : single!(delivery, acks, retryPublisher, context);
+    const handle = (delivery: ConsumeMessage, alone: boolean): Promise<void> | undefined => {
+      const work = batcher !== undefined ? batcher.add(delivery, alone) : single!(delivery, acks, retryPublisher, context);
+      if (!alone) return work;
+      // a message handled alone is acked before the next one runs, as without coalescing (poison isolation)
+      if (work !== undefined) return work.then(() => acks.flush());
+      acks.flush();
+      return undefined;
+    };
     let channelError: Error | undefined;
     channel.on('error', (err: Error) => (channelError = err)); // e.g. 406 from a consumer timeout
     // a connection closing closes its channels first: let the connection's reason win
