@@ -44,7 +44,7 @@ function measure(who: Contender, queue: string, config: BenchConfig, profilePath
   const profile = { HARE_BENCH_PROFILE: profilePath };
   const child =
     who === 'bare amqplib'
-      ? spawn(process.execPath, [here('./bare-consumer.ts'), config.brokerUri, queue, String(config.prefetch), String(config.warmup), String(config.warmup + config.messages)], {
+      ? spawn(process.execPath, [here('./bare-consumer.ts'), config.brokerUri, queue, String(config.prefetch), String(config.warmup), String(config.warmup + config.messages), config.handler], {
           stdio: ['ignore', 'pipe', 'inherit'],
           env: childEnv(profile),
         })
@@ -52,7 +52,7 @@ function measure(who: Contender, queue: string, config: BenchConfig, profilePath
           stdio: ['ignore', 'pipe', 'inherit'],
           env: childEnv({
             ...profile,
-            HARE_MODULE: 'noop',
+            HARE_MODULE: config.handler === 'sync' ? 'noop' : 'noop-async',
             HARE_MODULES_DIR: here('./modules'),
             HARE_BROKER_URI: config.brokerUri,
             HARE_QUEUE: queue,
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const connection = await connect(config.brokerUri);
   const samples: Record<Contender, Sample[]> = { 'bare amqplib': [], 'hare runtime': [] };
   const cpuRatios: number[] = [];
-  console.log(`consumer CPU per message: ${config.messages} timed messages (after ${config.warmup} warm-up) x ${config.rounds} rounds, prefetch ${config.prefetch}, ${config.bodyBytes}-byte bodies, no-op handler`);
+  console.log(`consumer CPU per message: ${config.messages} timed messages (after ${config.warmup} warm-up) x ${config.rounds} rounds, prefetch ${config.prefetch}, ${config.bodyBytes}-byte bodies, ${config.handler} no-op handler`);
   console.log(`load average at start: ${load()}`);
   for (let round = 1; round <= config.rounds; round++) {
     // alternate who goes first, so warm-up and background load fall on both sides
