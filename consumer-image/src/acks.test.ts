@@ -40,73 +40,86 @@ function setUp() {
     (flush) => (scheduled = flush),
   );
   const deliver = (...tags: number[]): void => tags.forEach((t) => (broker.unacked.add(t), acks.delivered(delivery(t))));
-  const endOfTurn = (): void => {
+  const runScheduled = (): void => {
     const flush = scheduled;
     scheduled = undefined;
     flush?.();
   };
-  return { broker, counted, acks, deliver, endOfTurn };
+  return { broker, counted, acks, deliver, runScheduled };
 }
 
 describe('CoalescingAcks', () => {
-  it('acks the deliveries settled in one turn with one multiple ack, after the turn', () => {
-    const { broker, counted, acks, deliver, endOfTurn } = setUp();
+  it('acks the deliveries settled together with one multiple ack, a microtask later', () => {
+    const { broker, counted, acks, deliver, runScheduled } = setUp();
     deliver(1, 2, 3);
     for (const t of [2, 1, 3]) acks.ack(delivery(t));
     expect(broker.sent).toEqual([]);
-    endOfTurn();
+    runScheduled();
     expect(broker.sent).toEqual(['ack 3 multiple']);
     expect(counted.acked).toBe(3);
   });
 
+  it('by default sends a microtask later: in the same turn of the event loop, before anything setImmediate runs', async () => {
+    const broker = new BrokerChannel();
+    const acks = new CoalescingAcks(broker, { acked: () => undefined, failed: () => undefined });
+    broker.unacked.add(1);
+    acks.delivered(delivery(1));
+    const seenByImmediate = new Promise<string[]>((resolve) => setImmediate(() => resolve([...broker.sent])));
+    acks.ack(delivery(1));
+    expect(broker.sent).toEqual([]);
+    await Promise.resolve();
+    expect(broker.sent).toEqual(['ack 1 multiple']);
+    expect(await seenByImmediate).toEqual(['ack 1 multiple']);
+  });
+
   it('never covers an older delivery still being handled: acks above it go one by one', () => {
-    const { broker, counted, acks, deliver, endOfTurn } = setUp();
+    const { broker, counted, acks, deliver, runScheduled } = setUp();
     deliver(1, 2, 3, 4);
     acks.ack(delivery(2));
-    endOfTurn();
+    runScheduled();
     acks.ack(delivery(1));
     acks.ack(delivery(4));
-    endOfTurn();
+    runScheduled();
     expect(broker.sent).toEqual(['ack 2', 'ack 4', 'ack 1 multiple']);
     expect([...broker.unacked]).toEqual([3]);
     acks.ack(delivery(3));
-    endOfTurn();
+    runScheduled();
     expect(broker.sent.at(-1)).toBe('ack 3 multiple');
     expect(broker.unacked.size).toBe(0);
     expect(counted.acked).toBe(4);
   });
 
   it('lets a nacked delivery be passed over, and nacks at once', () => {
-    const { broker, acks, deliver, endOfTurn } = setUp();
+    const { broker, acks, deliver, runScheduled } = setUp();
     deliver(1, 2, 3);
     acks.ack(delivery(1));
     acks.nack(delivery(2), false, true);
     acks.ack(delivery(3));
     expect(broker.sent).toEqual(['nack 2']);
-    endOfTurn();
+    runScheduled();
     expect(broker.sent).toEqual(['nack 2', 'ack 3 multiple']);
     expect(broker.unacked.size).toBe(0);
   });
 
-  it('flush() sends the queued acks at once (before the channel closes); the turn then sends nothing more', () => {
-    const { broker, acks, deliver, endOfTurn } = setUp();
+  it('flush() sends the queued acks at once (before the channel closes); the scheduled flush then sends nothing more', () => {
+    const { broker, acks, deliver, runScheduled } = setUp();
     deliver(1, 2);
     acks.ack(delivery(1));
     acks.ack(delivery(2));
     acks.flush();
     expect(broker.sent).toEqual(['ack 2 multiple']);
-    endOfTurn();
+    runScheduled();
     expect(broker.sent).toEqual(['ack 2 multiple']);
   });
 
   it('reports every message whose ack could not be sent (the channel closed)', () => {
-    const { broker, counted, acks, deliver, endOfTurn } = setUp();
+    const { broker, counted, acks, deliver, runScheduled } = setUp();
     deliver(1, 2, 3, 4);
     acks.ack(delivery(1));
     acks.ack(delivery(2));
     acks.ack(delivery(4));
     broker.closed = true;
-    endOfTurn();
+    runScheduled();
     expect(counted).toEqual({ acked: 0, failed: [4, 1, 2] });
   });
 
@@ -114,7 +127,7 @@ describe('CoalescingAcks', () => {
     let seed = 42;
     const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
     for (let run = 0; run < 200; run++) {
-      const { broker, counted, acks, deliver, endOfTurn } = setUp();
+      const { broker, counted, acks, deliver, runScheduled } = setUp();
       const asked = new Set<number>();
       const pending: number[] = [];
       const settle = (tag: number, nack: boolean): void => {
@@ -131,7 +144,7 @@ describe('CoalescingAcks', () => {
         } else if (r < 0.85 && pending.length > 0) {
           const [tag] = pending.splice(Math.floor(random() * pending.length), 1);
           settle(tag!, random() < 0.15);
-        } else endOfTurn();
+        } else runScheduled();
         // nothing the runtime did not ask to ack has left the broker's unacked set, except nacked ones
         for (const t of pending) expect(broker.unacked.has(t)).toBe(true);
       }

@@ -1,4 +1,4 @@
-// Acks coalesced per turn of the event loop: one basic.ack with `multiple` for the settled deliveries below the oldest unsettled one.
+// Acks coalesced: one basic.ack with `multiple` for the deliveries settled together below the oldest unsettled one.
 import type { ConsumeMessage } from 'amqplib';
 
 /** The part of an amqplib channel that settles deliveries. */
@@ -17,11 +17,11 @@ export interface AckReport {
 
 /**
  * The broker numbers deliveries on a channel in order. Every delivery is registered when it arrives (`delivered`)
- * and stays unsettled until it is acked or nacked here. A queued ack waits for the end of the current turn of the
- * event loop (or `flush`, before the channel closes); then one ack with `multiple` on the highest queued tag below
- * the oldest unsettled delivery acks exactly the queued ones there, since every other delivery below it is settled
- * already. Queued acks above it (an older message is still being handled, held or abandoned) go one by one. So only
- * the messages whose ack was asked for are acked, at most one turn of the event loop later.
+ * and stays unsettled until it is acked or nacked here. A queued ack waits for a microtask (or `flush`, before the
+ * channel closes), so the acks of every delivery one socket read brought and handled at once go together, and still
+ * reach amqplib in the same turn of the event loop as before. Then one ack with `multiple` on the highest queued tag
+ * below the oldest unsettled delivery acks exactly the queued ones there, since every other delivery below it is
+ * settled already. Queued acks above it (an older message is still being handled, held or abandoned) go one by one.
  */
 export class CoalescingAcks {
   readonly #channel: AckChannel;
@@ -31,7 +31,7 @@ export class CoalescingAcks {
   readonly #unsettled = new Set<number>();
   #queued: ConsumeMessage[] = [];
 
-  constructor(channel: AckChannel, report: AckReport, schedule: (flush: () => void) => void = setImmediate) {
+  constructor(channel: AckChannel, report: AckReport, schedule: (flush: () => void) => void = queueMicrotask) {
     this.#channel = channel;
     this.#report = report;
     this.#schedule = schedule;
@@ -42,7 +42,7 @@ export class CoalescingAcks {
     this.#unsettled.add(message.fields.deliveryTag);
   }
 
-  /** Acks the message with the others of this turn; counts it (or its failure) when the ack is sent. */
+  /** Acks the message with the others settled before the next microtask; counts it (or its failure) when sent. */
   ack(message: ConsumeMessage): void {
     this.#unsettled.delete(message.fields.deliveryTag);
     if (this.#queued.push(message) === 1) this.#schedule(this.#flushQueued);

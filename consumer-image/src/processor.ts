@@ -17,7 +17,7 @@ import type { Outcome, RetryPolicy, Route } from './routing.ts';
 
 /** The channel a delivery came on (acks must go back on it): CoalescingAcks, or a stand-in in tests. */
 export interface SettleChannel {
-  /** Acks the message, at once or with others later in this turn of the event loop, and counts it. */
+  /** Acks the message, at once or together with others a microtask later, and counts it. */
   ack(message: ConsumeMessage): void;
   /** Nacks this one message now; throws if the channel is closed. */
   nack(message: ConsumeMessage, allUpTo: false, requeue: boolean): void;
