@@ -1,4 +1,4 @@
-// CPU profile attribution: a V8 .cpuprofile's sampled time per message, by part (runtime file, library, GC, ...).
+// CPU profile attribution: a V8 .cpuprofile's time per message, by part (runtime file, library, GC, ...).
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -59,20 +59,30 @@ export function attribute(path: string): Attribution {
   return totals;
 }
 
-/** Rows "part: a / b us per message", largest difference first, then the totals. */
-export function attributionTable(a: Attribution, b: Attribution, messages: number, names: readonly [string, string]): string[] {
-  const parts = [...new Set([...a.keys(), ...b.keys()])];
-  const per = (m: Attribution, p: string): number => (m.get(p) ?? 0) / messages;
+/** One contender's profile and the CPU per message its profiled run measured. */
+export interface Profiled {
+  readonly name: string;
+  readonly attribution: Attribution;
+  readonly cpuUsPerMessage: number;
+}
+
+/**
+ * Rows "part: a, b, difference", largest difference first, then the totals. Samples are wall time (a descheduled
+ * process's wait lands on the frame it resumes in), so each profile's shares are scaled to its run's measured CPU.
+ */
+export function attributionTable(a: Profiled, b: Profiled): string[] {
+  const parts = [...new Set([...a.attribution.keys(), ...b.attribution.keys()])];
+  const sampled = (p: Profiled): number => [...p.attribution.values()].reduce((s, v) => s + v, 0);
+  const per = (p: Profiled, part: string): number => ((p.attribution.get(part) ?? 0) / sampled(p)) * p.cpuUsPerMessage;
   const rows = parts
-    .map((p) => ({ p, x: per(a, p), y: per(b, p) }))
+    .map((part) => ({ part, x: per(a, part), y: per(b, part) }))
     .filter((r) => r.x >= 0.05 || r.y >= 0.05)
     .sort((r, s) => s.y - s.x - (r.y - r.x));
-  const total = (m: Attribution): number => [...m.values()].reduce((s, v) => s + v, 0) / messages;
-  const fmt = (v: number): string => v.toFixed(2).padStart(6);
-  const width = Math.max(...rows.map((r) => r.p.length), 5);
+  const fmt = (v: number): string => v.toFixed(2).padStart(12);
+  const width = Math.max(...rows.map((r) => r.part.length), 5);
   return [
-    `${'part'.padEnd(width)}  ${names[0].padStart(12)}  ${names[1].padStart(12)}  difference (us CPU per message, sampled)`,
-    ...rows.map((r) => `${r.p.padEnd(width)}  ${fmt(r.x).padStart(12)}  ${fmt(r.y).padStart(12)}  ${fmt(r.y - r.x)}`),
-    `${'total'.padEnd(width)}  ${fmt(total(a)).padStart(12)}  ${fmt(total(b)).padStart(12)}  ${fmt(total(b) - total(a))}`,
+    `${'part'.padEnd(width)}  ${a.name.padStart(12)}  ${b.name.padStart(12)}  difference (us CPU per message: sampled shares x measured CPU)`,
+    ...rows.map((r) => `${r.part.padEnd(width)}  ${fmt(r.x)}  ${fmt(r.y)}  ${fmt(r.y - r.x)}`),
+    `${'total'.padEnd(width)}  ${fmt(a.cpuUsPerMessage)}  ${fmt(b.cpuUsPerMessage)}  ${fmt(b.cpuUsPerMessage - a.cpuUsPerMessage)}`,
   ];
 }
