@@ -10,9 +10,13 @@ export interface BenchConfig {
   readonly rounds: number;
   readonly prefetch: number;
   readonly bodyBytes: number;
+  /** The no-op handler returns at once (sync) or is an async function (async). */
+  readonly handler: 'sync' | 'async';
+  /** With --profile <dir>: one more run of each, CPU-profiled over the timed window, profiles written there. */
+  readonly profileDir: string | undefined;
 }
 
-/** `npm run bench:consumer -- --messages 20000 --warmup 5000 --rounds 7 --prefetch 100 --body-bytes 256` */
+/** `npm run bench:consumer -- --messages 20000 --warmup 5000 --rounds 7 --prefetch 100 --body-bytes 256 --handler sync|async [--profile <dir>]` */
 export function readBenchConfig(argv: readonly string[] = process.argv.slice(2)): BenchConfig {
   const { values } = parseArgs({
     args: [...argv],
@@ -22,6 +26,8 @@ export function readBenchConfig(argv: readonly string[] = process.argv.slice(2))
       rounds: { type: 'string', default: '7' },
       prefetch: { type: 'string', default: '100' },
       'body-bytes': { type: 'string', default: '256' },
+      handler: { type: 'string', default: 'sync' },
+      profile: { type: 'string' },
     },
   });
   const num = (name: string, v: string): number => {
@@ -36,7 +42,14 @@ export function readBenchConfig(argv: readonly string[] = process.argv.slice(2))
     rounds: num('rounds', values.rounds),
     prefetch: num('prefetch', values.prefetch),
     bodyBytes: num('body-bytes', values['body-bytes']),
+    handler: handlerOf(values.handler),
+    profileDir: values.profile,
   };
+}
+
+function handlerOf(v: string): 'sync' | 'async' {
+  if (v !== 'sync' && v !== 'async') throw new Error(`--handler must be sync or async (got ${v})`);
+  return v;
 }
 
 /** The parent's environment plus `extra` (PATH and friends must reach the child). */

@@ -1,11 +1,16 @@
-// Throughput benchmark: the runtime (real entrypoint, no-op module) vs a bare amqplib consumer, same queue
-// shape, same prefetch, same pre-filled messages, alternating over several rounds; prints medians and the ratio.
+// CPU benchmark: the runtime (real entrypoint, no-op module) vs a bare amqplib consumer, same queue shape, same
+// prefetch, same pre-filled messages, alternating over several rounds. The main figure is CPU time (user + system)
+// per message, medians and their ratio; throughput is printed too, but it swings with the machine's other load.
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'amqplib';
 import type { ChannelModel } from 'amqplib';
 import { childEnv, readBenchConfig } from './config.ts';
 import type { BenchConfig } from './config.ts';
+import { attribute, attributionTable } from './profile.ts';
 
 type Contender = 'bare amqplib' | 'hare runtime';
 
@@ -35,14 +40,19 @@ interface Sample {
 }
 
 /** Starts one consumer process; after the warm-up it reports the time and CPU of the next N messages. */
-function measure(who: Contender, queue: string, config: BenchConfig): Promise<Sample> {
+function measure(who: Contender, queue: string, config: BenchConfig, profilePath = ''): Promise<Sample> {
+  const profile = { HARE_BENCH_PROFILE: profilePath };
   const child =
     who === 'bare amqplib'
-      ? spawn(process.execPath, [here('./bare-consumer.ts'), config.brokerUri, queue, String(config.prefetch), String(config.warmup), String(config.warmup + config.messages)], { stdio: ['ignore', 'pipe', 'inherit'] })
+      ? spawn(process.execPath, [here('./bare-consumer.ts'), config.brokerUri, queue, String(config.prefetch), String(config.warmup), String(config.warmup + config.messages), config.handler], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          env: childEnv(profile),
+        })
       : spawn(process.execPath, [here('../src/main.ts')], {
           stdio: ['ignore', 'pipe', 'inherit'],
           env: childEnv({
-            HARE_MODULE: 'noop',
+            ...profile,
+            HARE_MODULE: config.handler === 'sync' ? 'noop' : 'noop-async',
             HARE_MODULES_DIR: here('./modules'),
             HARE_BROKER_URI: config.brokerUri,
             HARE_QUEUE: queue,
@@ -79,36 +89,60 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
+/** One run of `who` on a fresh, pre-filled queue of its own. */
+async function run(connection: ChannelModel, who: Contender, tag: string, config: BenchConfig, profilePath?: string): Promise<Sample> {
+  const queue = `bench.${Date.now().toString(36)}.${tag}.${who === 'bare amqplib' ? 'bare' : 'hare'}`;
+  await fill(connection, queue, config);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS)); // let the broker finish taking the burst in
+  const sample = await measure(who, queue, config, profilePath);
+  await cleanup(connection, queue);
+  return sample;
+}
+
+const CONTENDERS = ['bare amqplib', 'hare runtime'] as const;
+const us = (v: number): string => `${v.toFixed(1)} us`;
+const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+
 async function main(): Promise<void> {
   const config = readBenchConfig();
   const connection = await connect(config.brokerUri);
   const samples: Record<Contender, Sample[]> = { 'bare amqplib': [], 'hare runtime': [] };
-  const roundRatios: number[] = [];
-  console.log(`consumer throughput: ${config.messages} timed messages (after ${config.warmup} warm-up) x ${config.rounds} rounds, prefetch ${config.prefetch}, ${config.bodyBytes}-byte bodies, no-op handler`);
+  const cpuRatios: number[] = [];
+  console.log(`consumer CPU per message: ${config.messages} timed messages (after ${config.warmup} warm-up) x ${config.rounds} rounds, prefetch ${config.prefetch}, ${config.bodyBytes}-byte bodies, ${config.handler} no-op handler`);
+  console.log(`load average at start: ${load()}`);
   for (let round = 1; round <= config.rounds; round++) {
     // alternate who goes first, so warm-up and background load fall on both sides
     const order: Contender[] = round % 2 === 1 ? ['bare amqplib', 'hare runtime'] : ['hare runtime', 'bare amqplib'];
     const line: string[] = [];
     for (const who of order) {
-      const queue = `bench.${Date.now().toString(36)}.${round}.${who === 'bare amqplib' ? 'bare' : 'hare'}`;
-      await fill(connection, queue, config);
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS)); // let the broker finish taking the burst in
-      const sample = await measure(who, queue, config);
-      await cleanup(connection, queue);
+      const sample = await run(connection, who, String(round), config);
       samples[who].push(sample);
-      line.push(`${who} ${Math.round(sample.rate)} msg/s (${sample.cpuUsPerMessage.toFixed(1)} us CPU/msg)`);
+      line.push(`${who} ${us(sample.cpuUsPerMessage)} CPU/msg (${Math.round(sample.rate)} msg/s)`);
     }
-    roundRatios.push(samples['hare runtime'].at(-1)!.rate / samples['bare amqplib'].at(-1)!.rate);
-    console.log(`round ${round}: ${line.join(', ')}`);
+    cpuRatios.push(samples['hare runtime'].at(-1)!.cpuUsPerMessage / samples['bare amqplib'].at(-1)!.cpuUsPerMessage);
+    console.log(`round ${round}: ${line.join(', ')}; CPU ratio ${cpuRatios.at(-1)!.toFixed(3)}`);
   }
   const rate = (who: Contender): number => median(samples[who].map((s) => s.rate));
   const cpu = (who: Contender): number => median(samples[who].map((s) => s.cpuUsPerMessage));
-  for (const who of ['bare amqplib', 'hare runtime'] as const) {
-    console.log(`median ${who}: ${Math.round(rate(who))} msg/s, ${cpu(who).toFixed(1)} us CPU/msg`);
-  }
-  console.log(`ratio of medians (hare / bare): ${(rate('hare runtime') / rate('bare amqplib')).toFixed(3)} (target >= 0.95)`);
-  console.log(`median of per-round ratios:     ${median(roundRatios).toFixed(3)}`);
+  console.log(`load average at end:   ${load()}`);
+  console.log(`CPU per message, median: bare amqplib ${us(cpu('bare amqplib'))}, hare runtime ${us(cpu('hare runtime'))}`);
+  console.log(`CPU ratio (hare / bare): ${(cpu('hare runtime') / cpu('bare amqplib')).toFixed(3)} of the medians, ${median(cpuRatios).toFixed(3)} median of the per-round ratios (target <= 1.05)`);
+  console.log(`throughput, median: bare amqplib ${Math.round(rate('bare amqplib'))} msg/s, hare runtime ${Math.round(rate('hare runtime'))} msg/s, ratio ${(rate('hare runtime') / rate('bare amqplib')).toFixed(3)} (swings with other load)`);
+  if (config.profileDir !== undefined) await profile(connection, config, config.profileDir);
   await connection.close();
+}
+
+/** One more run of each with a CPU profile of the timed window; prints where each one's CPU went. */
+async function profile(connection: ChannelModel, config: BenchConfig, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const paths = { 'bare amqplib': join(dir, 'bare.cpuprofile'), 'hare runtime': join(dir, 'hare.cpuprofile') };
+  const profiled = [];
+  for (const who of CONTENDERS) {
+    const sample = await run(connection, who, 'profile', config, paths[who]);
+    profiled.push({ name: who, attribution: attribute(paths[who]), cpuUsPerMessage: sample.cpuUsPerMessage });
+  }
+  console.log(`CPU profiles (sampled every 100 us over the timed window; the profiler's own cost included): ${paths['bare amqplib']}, ${paths['hare runtime']}`);
+  for (const row of attributionTable(profiled[0]!, profiled[1]!)) console.log(row);
 }
 
 await main();

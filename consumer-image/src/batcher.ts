@@ -5,6 +5,7 @@ import { runBatch } from './batch-run.ts';
 import type { BatchRunDeps } from './batch-run.ts';
 import type { BatchConfig } from './config.ts';
 import { tooManyRedeliveries } from './handler-run.ts';
+import type { Outcome } from './routing.ts';
 import { createSettler, handlerDurations } from './processor.ts';
 import type { Republisher, SettleChannel, SettlerDeps } from './processor.ts';
 
@@ -20,11 +21,15 @@ export function createBatchProcessor(deps: BatchRunDeps & SettlerDeps, onUnrouta
   return async (deliveries, channel, publisher, context) => {
     deps.metrics.received.inc(deliveries.length);
     const settled: Promise<void>[] = [];
+    const settle = (delivery: ConsumeMessage, outcome: Outcome): void => {
+      const work = finish(delivery, outcome, channel, publisher, context);
+      if (work !== undefined) settled.push(work);
+    };
     const handled: ConsumeMessage[] = [];
     for (const delivery of deliveries) {
       const dead = tooManyRedeliveries(delivery, deps.policy.redeliveryLimit);
       if (dead === undefined) handled.push(delivery);
-      else settled.push(finish(delivery, dead, channel, publisher, context));
+      else settle(delivery, dead);
     }
     if (handled.length > 0) {
       const started = performance.now();
@@ -32,7 +37,7 @@ export function createBatchProcessor(deps: BatchRunDeps & SettlerDeps, onUnrouta
       const seconds = (performance.now() - started) / 1000;
       outcomes.forEach((outcome, i) => {
         durations[outcome.kind].observe(seconds);
-        settled.push(finish(handled[i]!, outcome, channel, publisher, context));
+        settle(handled[i]!, outcome);
       });
     }
     await Promise.all(settled);

@@ -18,8 +18,11 @@ export interface RunDeps {
   readonly handlerTimeoutMs: number | undefined;
 }
 
-/** The handler runner: without a timeout, the plain call (no per-message cost); with one, the bounded call. */
-export function handlerRunner(deps: RunDeps): (delivery: ConsumeMessage, context: ConsumeContext) => Promise<Outcome> {
+/**
+ * The handler runner: without a timeout, the plain call (no per-message cost; the outcome itself when the handler
+ * returned without a promise); with one, the bounded call.
+ */
+export function handlerRunner(deps: RunDeps): (delivery: ConsumeMessage, context: ConsumeContext) => Outcome | Promise<Outcome> {
   const timeoutMs = deps.handlerTimeoutMs;
   if (timeoutMs === undefined) return (delivery, context) => run(deps.consume, delivery, context, deps.redact);
   return (delivery, context) => runBounded(deps, timeoutMs, delivery, context);
@@ -55,7 +58,7 @@ export async function bounded<T>(
   timeoutMs: number,
   context: ConsumeContext,
   log: object,
-  call: (context: ConsumeContext) => Promise<T>,
+  call: (context: ConsumeContext) => T | Promise<T>,
   timedOut: (reason: string) => T,
 ): Promise<T> {
   const limit = new AbortController();
@@ -77,18 +80,36 @@ export async function bounded<T>(
   }
 }
 
-async function run(consume: ConsumeFn, delivery: ConsumeMessage, context: ConsumeContext, redact: Redactor): Promise<Outcome> {
+/** The handler's outcome; a promise only if the handler returned a thenable. */
+function run(consume: ConsumeFn, delivery: ConsumeMessage, context: ConsumeContext, redact: Redactor): Outcome | Promise<Outcome> {
   let message;
   try {
     message = toMessage(delivery);
   } catch (err) {
     return { kind: 'reject', reason: redact(reasonText(err)), cause: 'undecodable' };
   }
+  let result;
   try {
-    return outcomeOf(await consume(message, context), redact);
+    result = consume(message, context);
+    if (!isThenable(result)) return outcomeOf(result, redact);
   } catch (err) {
     return thrown(err, redact);
   }
+  return Promise.resolve(result).then(
+    (value) => {
+      try {
+        return outcomeOf(value, redact);
+      } catch (err) {
+        return thrown(err, redact);
+      }
+    },
+    (err: unknown) => thrown(err, redact),
+  );
+}
+
+/** What `await` would wait for: an object or function with a callable `then`. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** What a throw stands for: a retry, with the thrown value as the reason. */

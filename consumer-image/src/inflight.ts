@@ -11,11 +11,6 @@ export interface InFlightGroup {
 export class InFlight {
   #count = 0;
   #waiters: (() => void)[] = [];
-  readonly #onChange: (count: number) => void;
-
-  constructor(onChange: (count: number) => void = () => undefined) {
-    this.#onChange = onChange;
-  }
 
   get size(): number {
     return this.#count;
@@ -62,7 +57,6 @@ export class InFlight {
   #add(delta: number): void {
     if (delta === 0) return;
     this.#count += delta;
-    this.#onChange(this.#count);
     if (this.#count === 0) this.#wake();
   }
 

@@ -7,9 +7,11 @@ export interface IntakeOptions {
   readonly prefetch: number;
   /** basic.consume options (e.g. x-consumer-timeout). */
   readonly consume: Options.Consume;
-  /** Handles one delivery (`alone`: nothing else runs beside it, poison isolation); must not reject. */
-  readonly handle: (delivery: ConsumeMessage, alone: boolean) => Promise<void>;
-  /** In-flight bookkeeping: every delivery's work, queued or running. */
+  /** Every delivery, as it arrives (before it is handled or held). */
+  readonly arrived: (delivery: ConsumeMessage) => void;
+  /** Handles one delivery (`alone`: nothing else runs beside it, poison isolation); must not reject; undefined if done at once. */
+  readonly handle: (delivery: ConsumeMessage, alone: boolean) => Promise<void> | undefined;
+  /** In-flight bookkeeping: every delivery's work, queued or running, unless it was done at once. */
   readonly track: (work: Promise<void>) => void;
   /** The broker cancelled the consumer (queue deleted). */
   readonly onCancelled: () => void;
@@ -59,11 +61,12 @@ export class Intake {
 
   readonly #onDelivery = (delivery: ConsumeMessage | null): void => {
     if (delivery === null) return this.#o.onCancelled();
-    if (!this.#serial && !deliveredBefore(delivery)) return this.#o.track(this.#runBesideOthers(delivery));
+    this.#o.arrived(delivery);
+    if (!this.#serial && !deliveredBefore(delivery)) return this.#runBesideOthers(delivery);
     if (this.#serial && !this.#pumping && this.#queue.length === 0 && !deliveredBefore(delivery)) {
       // prefetch 1 and a first-time message: nothing redelivered is held, so the full prefetch again
       this.#serial = false;
-      this.#o.track(this.#runBesideOthers(delivery));
+      this.#runBesideOthers(delivery);
       this.#widening = this.#widen();
       return;
     }
@@ -72,11 +75,13 @@ export class Intake {
     void this.#pump();
   };
 
-  #runBesideOthers(delivery: ConsumeMessage): Promise<void> {
-    this.#running += 1;
+  /** Handles it beside the others; work done at once was never in flight for long enough to track. */
+  #runBesideOthers(delivery: ConsumeMessage): void {
     const work = this.#o.handle(delivery, false);
+    if (work === undefined) return;
+    this.#running += 1;
+    this.#o.track(work);
     void work.then(this.#finished, this.#finished);
-    return work;
   }
 
   readonly #finished = (): void => {

@@ -17,7 +17,6 @@ export interface Metrics {
   readonly settleFailed: Counter;
   /** Per message, so the lean implementation (prom-client's hashes labels on every observe). */
   readonly handlerDuration: LeanHistogram<HandlerOutcome>;
-  readonly inFlight: Gauge;
   readonly connected: Gauge;
   readonly ready: Gauge;
   readonly reconnects: Counter;
@@ -31,14 +30,26 @@ export interface Metrics {
   readonly handlerTimeouts: Counter;
 }
 
-/** Creates the metrics in a fresh registry; labels namespace/pool/queue/module apply to every series (namespace and pool apart, as the operator's). */
-export function createMetrics(labels: Readonly<Record<string, string>>): Metrics {
+/**
+ * Creates the metrics in a fresh registry; labels namespace/pool/queue/module apply to every series (namespace and
+ * pool apart, as the operator's). The in-flight gauge reads `inFlight` when scraped, not on every message.
+ */
+export function createMetrics(labels: Readonly<Record<string, string>>, inFlight: () => number = () => 0): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const counter = <L extends string = never>(name: string, help: string, labelNames: L[] = []): Counter<L> =>
     new Counter({ name: `hare_consumer_${name}`, help, labelNames, registers });
+  // registered only: it reads the count when scraped
+  new Gauge({
+    name: IN_FLIGHT_METRIC,
+    help: 'Messages delivered to this consumer and not settled yet; the operator reads it for autoscaling.',
+    registers,
+    collect() {
+      this.set(inFlight());
+    },
+  });
   return {
     registry,
     received: counter('messages_received_total', 'Messages delivered to this consumer.'),
@@ -57,7 +68,6 @@ export function createMetrics(labels: Readonly<Record<string, string>>): Metrics
       },
       registry,
     ),
-    inFlight: new Gauge({ name: IN_FLIGHT_METRIC, help: 'Messages delivered to this consumer and not settled yet; the operator reads it for autoscaling.', registers }),
     connected: new Gauge({ name: 'hare_consumer_connected', help: '1 while connected to the broker.', registers }),
     ready: new Gauge({ name: 'hare_consumer_ready', help: '1 while consuming and not draining.', registers }),
     reconnects: counter('reconnects_total', 'Reconnect attempts scheduled after a broker or network failure.'),

@@ -14,9 +14,8 @@ const delivery = (body: string, contentType?: string, headers: Record<string, un
     properties: { contentType, headers, messageId: 'm-1' },
   }) as unknown as ConsumeMessage;
 
-/** Runs one delivery; returns the ordered events seen by the fake channel and publisher. */
-async function handle(consume: ConsumeFn, message: ConsumeMessage, publish: () => Promise<void> = () => Promise.resolve(), abandoned = false) {
-  const events: string[] = [];
+/** A processor whose fake channel and publisher write what they see to `events`. */
+function processorFor(consume: ConsumeFn, events: string[], publish: () => Promise<void> = () => Promise.resolve(), abandoned = false) {
   const abort = new AbortController();
   if (abandoned) abort.abort();
   const process = createProcessor(
@@ -31,13 +30,33 @@ async function handle(consume: ConsumeFn, message: ConsumeMessage, publish: () =
       events.push('confirmed');
     },
   };
-  await process(message, channel, publisher, { signal: new AbortController().signal } as ConsumeContext);
+  return (message: ConsumeMessage) => process(message, channel, publisher, { signal: new AbortController().signal } as ConsumeContext);
+}
+
+/** Runs one delivery; returns the ordered events seen by the fake channel and publisher. */
+async function handle(consume: ConsumeFn, message: ConsumeMessage, publish?: () => Promise<void>, abandoned = false) {
+  const events: string[] = [];
+  await processorFor(consume, events, publish, abandoned)(message);
   return events;
 }
 
 describe('processor', () => {
   it('acks a handled message', async () => {
     expect(await handle(() => undefined, delivery('x'))).toEqual(['ack']);
+  });
+
+  it('settles a handler that returned without a promise within the call; one that returned a thenable once it resolved', async () => {
+    const events: string[] = [];
+    expect(processorFor(() => undefined, events)(delivery('x'))).toBeUndefined();
+    expect(events).toEqual(['ack']);
+    let resolve: (v: unknown) => void = () => undefined;
+    const thenable = { then: (ok: (v: unknown) => void) => void (resolve = ok) };
+    const work = processorFor(() => thenable as unknown as Promise<void>, events)(delivery('x'));
+    await Promise.resolve();
+    expect(events).toEqual(['ack']);
+    resolve(reject('no'));
+    await work;
+    expect(events).toEqual(['ack', 'publish q.dead retry_count=0', 'confirmed', 'ack']);
   });
 
   it('republishes a failure to the delay queue, and acks only after the confirm', async () => {

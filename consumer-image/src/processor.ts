@@ -1,6 +1,7 @@
 // Handling one delivery: run the module, route the outcome, hand the message on with a confirmed publish,
 // and only then settle it. No path acks a message that was not handled or safely handed on.
 import type { ConsumeMessage, Options } from 'amqplib';
+import type { AckReport } from './acks.ts';
 import type { ConsumeContext, ConsumeFn } from './api.ts';
 import { sleep } from './backoff.ts';
 import { propertiesOf, retryCountOf } from './decode.ts';
@@ -14,10 +15,12 @@ import type { Redactor } from './redact.ts';
 import { deadQueueName, republishOptions, routeFor } from './routing.ts';
 import type { Outcome, RetryPolicy, Route } from './routing.ts';
 
-/** The channel a delivery came on (acks must go back on it). */
+/** The channel a delivery came on (acks must go back on it): CoalescingAcks, or a stand-in in tests. */
 export interface SettleChannel {
+  /** Acks the message, at once or together with others a microtask later, and counts it. */
   ack(message: ConsumeMessage): void;
-  nack(message: ConsumeMessage, allUpTo?: boolean, requeue?: boolean): void;
+  /** Nacks this one message now; throws if the channel is closed. */
+  nack(message: ConsumeMessage, allUpTo: false, requeue: boolean): void;
 }
 
 export interface Republisher {
@@ -41,10 +44,11 @@ export interface SettlerDeps {
   readonly handlerTimeoutMs: number | undefined;
 }
 
-export type Processor = (delivery: ConsumeMessage, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void>;
+/** Handles one delivery; undefined if that finished at once (a handler that returned without a promise, then an ack). */
+export type Processor = (delivery: ConsumeMessage, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void> | undefined;
 
-/** Ends one handled delivery where its outcome says: ack, or a confirmed hand-on then ack; never rejects. */
-export type Settler = (delivery: ConsumeMessage, outcome: Outcome, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void>;
+/** Ends one handled delivery where its outcome says: ack (at once: undefined), or a confirmed hand-on then ack; never rejects. */
+export type Settler = (delivery: ConsumeMessage, outcome: Outcome, channel: SettleChannel, publisher: Republisher, context: ConsumeContext) => Promise<void> | undefined;
 
 /** The delivery handler; its promise never rejects. `onUnroutable` is told when a republish found no queue. */
 export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = () => undefined): Processor {
@@ -52,12 +56,17 @@ export function createProcessor(deps: ProcessorDeps, onUnroutable: () => void = 
   const runHandler = handlerRunner(deps);
   const finish = createSettler(deps, onUnroutable);
   const durations = handlerDurations(metrics);
-  return async (delivery, channel, publisher, context) => {
+  const end = (delivery: ConsumeMessage, outcome: Outcome, started: number, channel: SettleChannel, publisher: Republisher, context: ConsumeContext): Promise<void> | undefined => {
+    durations[outcome.kind].observe((performance.now() - started) / 1000);
+    return finish(delivery, outcome, channel, publisher, context);
+  };
+  return (delivery, channel, publisher, context) => {
     metrics.received.inc();
     const started = performance.now();
-    const outcome = tooManyRedeliveries(delivery, deps.policy.redeliveryLimit) ?? await runHandler(delivery, context);
-    durations[outcome.kind].observe((performance.now() - started) / 1000);
-    await finish(delivery, outcome, channel, publisher, context);
+    const outcome = tooManyRedeliveries(delivery, deps.policy.redeliveryLimit) ?? runHandler(delivery, context);
+    // a handler that returned without a promise is settled in this call: no promise, no microtask
+    if (!(outcome instanceof Promise)) return end(delivery, outcome, started, channel, publisher, context);
+    return outcome.then((o) => end(delivery, o, started, channel, publisher, context));
   };
 }
 
@@ -70,15 +79,13 @@ export function handlerDurations(metrics: Metrics): Record<HandlerOutcome, { obs
 export function createSettler(deps: SettlerDeps, onUnroutable: () => void = () => undefined): Settler {
   const { metrics, logger } = deps;
   const failures = new HandOnFailures();
-  const settle = (what: 'ack' | 'nack', delivery: ConsumeMessage, channel: SettleChannel): boolean => {
+  /** Back to the queue; a closed channel is counted and logged (the broker redelivers the message anyway). */
+  const nack = (delivery: ConsumeMessage, channel: SettleChannel): void => {
     try {
-      if (what === 'ack') channel.ack(delivery);
-      else channel.nack(delivery, false, true);
-      return true;
+      channel.nack(delivery, false, true);
     } catch (err) {
       metrics.settleFailed.inc();
-      logger.warn({ err, messageId: delivery.properties.messageId as unknown }, `could not ${what} (channel closed); the broker will redeliver the message`);
-      return false;
+      logger.warn({ err, messageId: delivery.properties.messageId as unknown }, 'could not nack (channel closed); the broker will redeliver the message');
     }
   };
 
@@ -88,7 +95,7 @@ export function createSettler(deps: SettlerDeps, onUnroutable: () => void = () =
     logger.error({ ...log, err }, 'could not hand the message on; returning it to the queue');
     if (err instanceof PublishError && err.unroutable) onUnroutable();
     await sleep(deps.requeuePauseMs);
-    settle('nack', delivery, channel);
+    nack(delivery, channel);
   };
 
   /**
@@ -113,23 +120,36 @@ export function createSettler(deps: SettlerDeps, onUnroutable: () => void = () =
     if (route.action === 'delay') metrics.retried.inc();
     else metrics.deadLettered.inc({ cause: route.cause });
     logger.warn(log, route.action === 'delay' ? `handler failed; retry in ${route.delayMs} ms` : `message dead-lettered: ${route.reason}`);
-    if (settle('ack', delivery, channel)) metrics.acked.inc();
+    channel.ack(delivery);
   };
 
-  return async (delivery, outcome, channel, publisher, context) => {
+  return (delivery, outcome, channel, publisher, context) => {
     // abandoned at the drain timeout, or orphaned by a lost session: the broker redelivers it
-    if (deps.abandoned.aborted || context.signal.aborted) return;
+    if (deps.abandoned.aborted || context.signal.aborted) return undefined;
     if (outcome.kind === 'ack') {
       failures.forget(delivery);
-      if (settle('ack', delivery, channel)) metrics.acked.inc();
-      return;
+      channel.ack(delivery);
+      return undefined;
     }
     const route = routeFor(outcome, retryCountOf(delivery.properties.headers), deps.policy) as HandOn;
-    await handOn(delivery, channel, publisher, route, route.action === 'dead' ? route.reason : outcome.reason);
+    return handOn(delivery, channel, publisher, route, route.action === 'dead' ? route.reason : outcome.reason);
   };
 }
 
 type HandOn = Exclude<Route, { action: 'ack' }>;
+
+/** Counts the acks CoalescingAcks sent, and the ones it could not send (logged, one line per message). */
+export function ackReport(metrics: Metrics, logger: Logger): AckReport {
+  return {
+    acked: (count) => metrics.acked.inc(count),
+    failed: (deliveries, err) => {
+      metrics.settleFailed.inc(deliveries.length);
+      for (const delivery of deliveries) {
+        logger.warn({ err, messageId: delivery.properties.messageId as unknown }, 'could not ack (channel closed); the broker will redeliver the message');
+      }
+    },
+  };
+}
 
 /** The confirmed republish of a copy; resolves with the failure (an encoding error, a nack, ...) if there was one. */
 async function publishCopy(publisher: Republisher, delivery: ConsumeMessage, route: HandOn, trim: boolean): Promise<{ err: unknown } | undefined> {

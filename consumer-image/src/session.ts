@@ -2,6 +2,8 @@
 // publishers and the consumer.
 import { connect } from 'amqplib';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { CoalescingAcks } from './acks.ts';
+import type { AckReport } from './acks.ts';
 import type { ConsumeContext } from './api.ts';
 import type { RuntimeConfig } from './config.ts';
 import type { InFlight } from './inflight.ts';
@@ -22,6 +24,8 @@ export interface SessionDeps {
   readonly plan: TopologyPlan;
   readonly inflight: InFlight;
   readonly logger: Logger;
+  /** Counts the acks sent on the consuming channel, and those that could not be. */
+  readonly ackReport: AckReport;
   /** A processor (batch or single) whose unroutable republishes call back (to re-declare the topology). */
   readonly makeProcessor: (onUnroutable: () => void) => AnyProcessor;
   /** The context of this session's handlers; `signal` aborts when the session is lost (orphaned handlers). */
@@ -76,11 +80,18 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
     const processor = deps.makeProcessor(redeclare);
     const context = deps.makeContext(modulePublisher, orphaned.signal);
     const channel = await connection.createChannel();
-    const batcher = processor.kind === 'batch' ? new Batcher(processor.batch, (batch) => processor.process(batch, channel, retryPublisher, context)) : undefined;
+    const acks = new CoalescingAcks(channel, deps.ackReport);
+    const batcher = processor.kind === 'batch' ? new Batcher(processor.batch, (batch) => processor.process(batch, acks, retryPublisher, context)) : undefined;
     void lost.then(() => batcher?.discard());
     const single = processor.kind === 'single' ? processor.process : undefined;
-    const handle = (delivery: ConsumeMessage, alone: boolean): Promise<void> =>
-      batcher?.add(delivery, alone) ?? single!(delivery, channel, retryPublisher, context);
+    const handle = (delivery: ConsumeMessage, alone: boolean): Promise<void> | undefined => {
+      const work = batcher !== undefined ? batcher.add(delivery, alone) : single!(delivery, acks, retryPublisher, context);
+      if (!alone) return work;
+      // a message handled alone is acked before the next one runs, as without coalescing (poison isolation)
+      if (work !== undefined) return work.then(() => acks.flush());
+      acks.flush();
+      return undefined;
+    };
     let channelError: Error | undefined;
     channel.on('error', (err: Error) => (channelError = err)); // e.g. 406 from a consumer timeout
     // a connection closing closes its channels first: let the connection's reason win
@@ -89,6 +100,7 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
       queue: config.queue,
       prefetch: config.prefetch,
       consume: { arguments: consumerArguments(connection.connection.serverProperties.version, config.handlerTimeoutMs) },
+      arrived: (delivery) => acks.delivered(delivery),
       handle,
       track: (work) => inflight.track(work),
       onCancelled: () => markLost(new Error(`the broker cancelled the consumer (queue '${config.queue}' deleted?)`)),
@@ -98,7 +110,7 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
       lost,
       // a drain finishes the batch it holds: at once, and after cancel-ok whatever arrived before it
       cancel: () => (batcher?.flushAll(), intake.stop()),
-      close: () => closeAll([connection, pub], channel, [retryPublisher, modulePublisher]),
+      close: () => (acks.flush(), closeAll([connection, pub], channel, [retryPublisher, modulePublisher])),
     };
   } catch (err) {
     await publishing?.close().catch(() => undefined);

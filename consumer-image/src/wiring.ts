@@ -8,7 +8,7 @@ import { InFlight } from './inflight.ts';
 import type { Logger } from './logger.ts';
 import type { ModuleHandler } from './module-loader.ts';
 import { createMetrics } from './metrics.ts';
-import { createProcessor } from './processor.ts';
+import { ackReport, createProcessor } from './processor.ts';
 import type { SettlerDeps } from './processor.ts';
 import type { Redactor } from './redact.ts';
 import { ConsumerRuntime } from './runtime.ts';
@@ -32,8 +32,8 @@ const REQUEUE_PAUSE_MS = 1_000;
 
 /** Wires the parts and starts the http server; the caller runs `runtime.run()`. */
 export async function assemble({ config, handler, logger, redact }: AppInput): Promise<App> {
-  const metrics = createMetrics({ namespace: config.podNamespace ?? '', pool: config.pool ?? '', queue: config.queue, module: config.module });
-  const inflight = new InFlight((n) => metrics.inFlight.set(n));
+  const inflight = new InFlight();
+  const metrics = createMetrics({ namespace: config.podNamespace ?? '', pool: config.pool ?? '', queue: config.queue, module: config.module }, () => inflight.size);
   const handlerAbort = new AbortController();
   const moduleLogger = logger.child({ source: 'module' });
   const plan = topologyPlan(config);
@@ -53,6 +53,7 @@ export async function assemble({ config, handler, logger, redact }: AppInput): P
         plan,
         inflight,
         logger,
+        ackReport: ackReport(metrics, logger),
         makeProcessor: processorFactory(handler, config.batch, processorDeps),
         makeContext: (publisher, orphaned) => createContext({ ...contextInfo, signal: AbortSignal.any([handlerAbort.signal, orphaned]) }, publisher),
       }),
