@@ -23,5 +23,9 @@ node hack/gen-types.ts --check
 if want unit; then step "unit tier"; npm test; fi
 if want integration || want e2e; then step "RabbitMQ"; bash hack/ensure-rabbitmq.sh; fi
 if want integration; then step "integration tier"; npm run test:integration; fi
-if want e2e; then step "end-to-end tier"; npm run test:e2e; fi
+if want e2e; then
+  step "KEDA v2.21.0's operator and metrics adapter (test-e2e/keda.e2e.ts; cached after the first build)"
+  bash hack/build-binaries.sh keda
+  step "end-to-end tier"; npm run test:e2e
+fi
 step "done"

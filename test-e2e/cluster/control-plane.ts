@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import type { ClusterConfig } from './config.ts';
 import { statePaths } from './config.ts';
 import { generatePki } from './certs.ts';
+import { stopKeda } from './keda.ts';
 import type { ControlPlaneComponent } from './control-plane-args.ts';
 import { controlPlaneCommand } from './control-plane-args.ts';
 import { assertRunning, runningPid, startDaemon, stopDaemon } from './daemons.ts';
@@ -90,8 +91,9 @@ export async function ensureControlPlane(cfg: ClusterConfig): Promise<boolean> {
   return false;
 }
 
-/** Stops the four components (scheduler first, etcd last). */
+/** Stops KEDA if a test left it running, then the four components (scheduler first, etcd last). */
 export async function stopControlPlane(cfg: ClusterConfig): Promise<void> {
+  await stopKeda(cfg);
   for (const c of [...CONTROL_PLANE].reverse()) {
     if (await stopDaemon(cfg, c, c === 'kube-apiserver' ? 5_000 : 15_000)) log(`${c}: stopped`);
   }

@@ -1,0 +1,124 @@
+// KEDA v2.21 on the local cluster: its operator and metrics adapter, built from the Go module proxy by
+// hack/build-binaries.sh keda, run as host processes beside the control plane, with the external metrics API
+// registered through the aggregation layer. Used by the KEDA e2e test and `npm run bench:peers`.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { selfSigned, signLeaf } from './certs.ts';
+import type { ClusterConfig } from './config.ts';
+import { assertRunning, logPath, runningPid, startDaemon, stopDaemon } from './daemons.ts';
+import { log, run, since, sleep, tryRun } from './exec.ts';
+import { EXTERNAL_METRICS_API, KEDA_METRICS_SERVICE, KEDA_NAMESPACE, metricsApiObjects } from './keda-manifests.ts';
+
+/** Loopback ports of the two processes (none of the cluster's own). */
+export const KEDA_PORTS = { grpc: 19666, operatorMetrics: 18080, operatorProbes: 18081, adapter: 16443, adapterMetrics: 18082 } as const;
+export const KEDA_DAEMONS = ['keda-adapter', 'keda-operator'] as const;
+
+export interface Keda {
+  /** Throws, with the log's last lines, when the operator or the adapter has exited. */
+  assertRunning(): Promise<void>;
+  /** pids of the operator and the adapter (undefined: not running), for RSS samples */
+  pids(): Promise<Record<(typeof KEDA_DAEMONS)[number], number | undefined>>;
+  /** Deletes every ScaledObject (KEDA's finalizer needs the operator), stops both processes, removes KEDA's objects. */
+  stop(): Promise<void>;
+}
+
+const binaries = (cfg: ClusterConfig): { operator: string; adapter: string; crds: string } => ({
+  operator: join(cfg.binDir, 'keda-operator'),
+  adapter: join(cfg.binDir, 'keda-adapter'),
+  crds: join(cfg.binDir, 'keda-crds.yaml'),
+});
+
+/** Command lines of the two processes (pure, unit-tested). */
+export function kedaCommands(cfg: ClusterConfig, kubeconfig: string, certDir: string): Record<(typeof KEDA_DAEMONS)[number], { bin: string; args: string[] }> {
+  const b = binaries(cfg);
+  const loop = (port: number): string => `127.0.0.1:${port}`;
+  return {
+    'keda-operator': {
+      bin: b.operator,
+      args: [
+        `--kubeconfig=${kubeconfig}`, `--cert-dir=${certDir}`, '--enable-cert-rotation=false', '--leader-elect=false',
+        `--metrics-bind-address=${loop(KEDA_PORTS.operatorMetrics)}`, `--health-probe-bind-address=${loop(KEDA_PORTS.operatorProbes)}`,
+        `--metrics-service-bind-address=${loop(KEDA_PORTS.grpc)}`, '--zap-log-level=info', '--zap-encoder=console',
+      ],
+    },
+    'keda-adapter': {
+      bin: b.adapter,
+      args: [
+        `--secure-port=${KEDA_PORTS.adapter}`, '--bind-address=127.0.0.1', `--cert-dir=${certDir}`,
+        `--tls-cert-file=${join(certDir, 'tls.crt')}`, `--tls-private-key-file=${join(certDir, 'tls.key')}`,
+        `--lister-kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
+        `--metrics-service-address=${loop(KEDA_PORTS.grpc)}`, `--port=${KEDA_PORTS.adapterMetrics}`, '--zap-log-level=info', '--zap-encoder=console',
+      ],
+    },
+  };
+}
+
+/** The environment KEDA reads where a pod would have its namespace and service account. */
+const kedaEnv = (kubeconfig: string): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KUBECONFIG: kubeconfig,
+  WATCH_NAMESPACE: '', POD_NAMESPACE: KEDA_NAMESPACE, KEDA_CLUSTER_OBJECT_NAMESPACE: KEDA_NAMESPACE,
+});
+
+/** One CA and one certificate (server and client) for the adapter's serving port and the gRPC link between the two. */
+async function kedaCerts(dir: string): Promise<void> {
+  if (existsSync(join(dir, 'tls.crt'))) return;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await selfSigned(dir, 'ca', 'hare-keda-ca');
+  const names = [KEDA_METRICS_SERVICE, 'keda-operator'].flatMap((s) => [`DNS:${s}.${KEDA_NAMESPACE}.svc`, `DNS:${s}.${KEDA_NAMESPACE}.svc.cluster.local`]);
+  await signLeaf(dir, { name: 'tls', cn: 'keda', usage: 'both', sans: ['DNS:localhost', 'IP:127.0.0.1', ...names] });
+}
+
+/** Starts KEDA (or finds it running) on the cluster behind `kubeconfig`; resolves once the external metrics API is Available. */
+export async function startKeda(cfg: ClusterConfig, kubeconfig: string): Promise<Keda> {
+  const b = binaries(cfg);
+  const absent = Object.values(b).filter((f) => !existsSync(f));
+  if (absent.length > 0) throw new Error(`KEDA is not built (${absent.join(', ')} missing): run \`bash hack/build-binaries.sh keda\` (about 6 min cold)`);
+  const t0 = performance.now();
+  const kubectl = (args: string[], input?: string): Promise<unknown> =>
+    run(join(cfg.binDir, 'kubectl'), args, { env: { ...process.env, KUBECONFIG: kubeconfig }, input, timeoutMs: 180_000 });
+  const certDir = join(cfg.stateDir, 'keda');
+  await kedaCerts(certDir);
+  await kubectl(['apply', '--server-side', '--force-conflicts', '-f', b.crds]);
+  // a CRD just created may have no conditions yet, and kubectl wait then fails at once: ask again
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/scaledobjects.keda.sh', 'crd/triggerauthentications.keda.sh']);
+      break;
+    } catch (err) {
+      if (attempt === 5) throw err;
+      await sleep(1000);
+    }
+  }
+  const caBundle = (await readFile(join(certDir, 'ca.crt'))).toString('base64');
+  const objects = metricsApiObjects({ port: KEDA_PORTS.adapter, caBundle });
+  await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  const commands = kedaCommands(cfg, kubeconfig, certDir);
+  for (const name of [...KEDA_DAEMONS].reverse()) {
+    if ((await runningPid(cfg, name)) === undefined) await startDaemon(cfg, name, commands[name], { env: kedaEnv(kubeconfig) });
+  }
+  try {
+    await kubectl(['wait', '--for=condition=Available', '--timeout=120s', `apiservice/${EXTERNAL_METRICS_API}`]);
+  } catch (err) {
+    throw new Error(`KEDA's external metrics API did not become Available; logs: ${KEDA_DAEMONS.map((d) => logPath(cfg, d)).join(', ')}`, { cause: err });
+  }
+  log(`keda: operator and metrics adapter up, ${EXTERNAL_METRICS_API} Available (${since(t0)})`);
+  return {
+    assertRunning: async () => { for (const d of KEDA_DAEMONS) await assertRunning(cfg, d); },
+    pids: async () => ({ 'keda-adapter': await runningPid(cfg, 'keda-adapter'), 'keda-operator': await runningPid(cfg, 'keda-operator') }),
+    stop: async () => {
+      await tryRun(join(cfg.binDir, 'kubectl'), ['delete', 'scaledobjects.keda.sh', '--all', '--all-namespaces', '--wait=true', '--timeout=120s'], { env: { ...process.env, KUBECONFIG: kubeconfig }, timeoutMs: 150_000 });
+      await stopKeda(cfg);
+      // the APIService first: an unavailable aggregated API breaks discovery, and with it namespace deletion
+      for (const o of [`apiservice/${EXTERNAL_METRICS_API}`, 'clusterrolebinding/keda-hpa-controller-external-metrics', 'clusterrole/keda-external-metrics-reader', `namespace/${KEDA_NAMESPACE}`]) {
+        await tryRun(join(cfg.binDir, 'kubectl'), ['delete', o, '--ignore-not-found', '--wait=false'], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+      }
+      await tryRun(join(cfg.binDir, 'kubectl'), ['delete', '--ignore-not-found', '-f', b.crds], { env: { ...process.env, KUBECONFIG: kubeconfig }, timeoutMs: 120_000 });
+    },
+  };
+}
+
+/** Stops the two processes if they run (cluster:down calls it too, so none outlives the cluster). */
+export async function stopKeda(cfg: ClusterConfig): Promise<void> {
+  for (const d of KEDA_DAEMONS) if (await stopDaemon(cfg, d)) log(`${d}: stopped`);
+}
