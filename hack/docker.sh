@@ -4,6 +4,8 @@
 #   up      installs docker.io when dockerd is missing, starts the daemon (idempotent), prints DOCKER_HOST
 #   down    removes every container and network, stops the daemon, then checks that nothing is left (exit 1 if so)
 #   status  pid, socket, `docker info` summary;  env: prints `export DOCKER_HOST=...` for `eval`
+#   up also makes the network hare-kind (172.29.1.0/24, bridge br-harekind, gateway 172.29.1.1) for kind's nodes,
+#   and the FORWARD guard HAREKIND-FORWARD (nothing forwarded between docker's bridges and other interfaces)
 # Callers: export DOCKER_HOST=unix:///run/hare-docker/docker.sock (what `env` prints).
 # The daemon never touches iptables (--iptables=false --ip6tables=false --ip-forward=false --ip-masq=false), so the
 # FORWARD policy, br_netfilter and the local cluster's chains stay as they are; `up` and `down` check FORWARD.
@@ -21,12 +23,43 @@ LOG_DIR="$HARE_CACHE/logs/docker"
 # Networks docker creates take /24s from this pool (kind's network is one); it overlaps neither the local cluster's
 # pods (10.244.0.0/16) nor its services (10.96.0.0/24).
 ADDRESS_POOL="${HARE_DOCKER_POOL:-172.29.0.0/16}"
+# The network kind's nodes join (KIND_EXPERIMENTAL_DOCKER_NETWORK=hare-kind), made here so its bridge has a fixed
+# name and address: the host is its gateway, which pods reach the host's loopback-only RabbitMQ through.
+KIND_NETWORK=hare-kind
+KIND_BRIDGE=br-harekind
+KIND_SUBNET="${ADDRESS_POOL%.*.*}.1.0/24"
+KIND_GATEWAY="${ADDRESS_POOL%.*.*}.1.1"
+GUARD=HAREKIND-FORWARD
 export DOCKER_HOST="unix://$SOCK"
 
 log() { printf '[docker %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { printf '[docker] error: %s\n' "$*" >&2; exit 1; }
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
-forward_rules() { iptables -w -S FORWARD; }
+# FORWARD as it is, minus our own guard's jump (the check is that dockerd changes nothing there)
+forward_rules() { iptables -w -S FORWARD | grep -v -- "-j $GUARD\$"; }
+
+# No route out: nothing is forwarded between docker's bridges and any other interface (ip_forward may be on for the
+# local cluster); traffic within the pool (node to node on one bridge, with bridge-nf-call-iptables) passes.
+add_guard() {
+  iptables -w -n -L "$GUARD" >/dev/null 2>&1 && return
+  iptables -w -N "$GUARD"
+  iptables -w -A "$GUARD" -s "$ADDRESS_POOL" -d "$ADDRESS_POOL" -j ACCEPT
+  iptables -w -A "$GUARD" -i br-+ -j DROP
+  iptables -w -A "$GUARD" -o br-+ -j DROP
+  iptables -w -I FORWARD 1 -j "$GUARD"
+}
+remove_guard() {
+  while iptables -w -D FORWARD -j "$GUARD" 2>/dev/null; do :; done
+  if iptables -w -n -L "$GUARD" >/dev/null 2>&1; then iptables -w -F "$GUARD"; iptables -w -X "$GUARD"; fi
+}
+
+ensure_kind_network() {
+  docker network inspect "$KIND_NETWORK" >/dev/null 2>&1 && return
+  log "creating docker network $KIND_NETWORK ($KIND_SUBNET, bridge $KIND_BRIDGE, gateway $KIND_GATEWAY)"
+  docker network create --driver bridge --subnet "$KIND_SUBNET" --gateway "$KIND_GATEWAY" \
+    -o com.docker.network.bridge.name="$KIND_BRIDGE" -o com.docker.network.bridge.enable_ip_masquerade=false \
+    -o com.docker.network.driver.mtu=1500 "$KIND_NETWORK" >/dev/null
+}
 
 install_docker() {
   command -v dockerd >/dev/null && return
@@ -68,7 +101,9 @@ EOF
 
 up() {
   install_docker
-  if running && docker info >/dev/null 2>&1; then log "dockerd already running (pid $(cat "$PIDFILE"))"; echo "$DOCKER_HOST"; return; fi
+  if running && docker info >/dev/null 2>&1; then
+    log "dockerd already running (pid $(cat "$PIDFILE"))"; add_guard; ensure_kind_network; echo "$DOCKER_HOST"; return
+  fi
   local before; before="$(forward_rules)"
   write_config
   log "starting dockerd (socket $SOCK, data root $DATA_ROOT, log $LOG_DIR/dockerd.log)"
@@ -82,6 +117,7 @@ up() {
   done
   docker info >/dev/null 2>&1 || die "dockerd did not answer on $SOCK within 60 s (log: $LOG_DIR/dockerd.log)"
   [ "$(forward_rules)" = "$before" ] || die "the FORWARD chain changed while dockerd started: before: $before; now: $(forward_rules)"
+  add_guard; ensure_kind_network
   log "dockerd ready (pid $(cat "$PIDFILE"), $(docker version --format '{{.Server.Version}}'))"
   echo "$DOCKER_HOST"
 }
@@ -123,6 +159,7 @@ down() {
     umount -l "$m" 2>/dev/null || true
   done
   rm -rf "$RUN_DIR" "$EXEC_ROOT"
+  remove_guard
   [ "$(forward_rules)" = "$before" ] || die "the FORWARD chain changed during teardown"
   local left; left="$(leftovers)"
   if [ -n "$left" ]; then printf '[docker] left behind:\n%s\n' "$left" >&2; exit 1; fi
