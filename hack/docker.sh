@@ -36,7 +36,7 @@ log() { printf '[docker %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { printf '[docker] error: %s\n' "$*" >&2; exit 1; }
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 # FORWARD as it is, minus our own guard's jump (the check is that dockerd changes nothing there)
-forward_rules() { iptables -w -S FORWARD | grep -v -- "-j $GUARD\$"; }
+forward_rules() { iptables -w -S FORWARD 2>/dev/null | grep -v -- "-j $GUARD\$"; }
 
 # No route out: nothing is forwarded between docker's bridges and any other interface (ip_forward may be on for the
 # local cluster); traffic within the pool (node to node on one bridge, with bridge-nf-call-iptables) passes.

@@ -17,6 +17,7 @@ BIN="$HARE_CACHE/bin"
 KIND_VERSION=v0.33.0
 K8S_VERSION=v1.34.4
 COREDNS_VERSION=v1.12.1     # what kubeadm 1.34 deploys (cmd/kubeadm/app/constants: CoreDNSVersion)
+CRICTL_VERSION=v1.34.0      # cri-tools of the same minor (kind's node has crictl; `kind load docker-image` uses it)
 ETCD_KUBEADM_TAG=3.6.5-0    # the tag kubeadm 1.34 asks for; the image holds the project's etcd (bin/VERSIONS)
 RECIPE=1                    # bump when the assembly below changes
 PACKAGES=(systemd dbus conntrack iptables nftables iproute2 ethtool util-linux mount kmod libseccomp2 pigz bash
@@ -41,23 +42,22 @@ k8s_src="$(go env GOMODCACHE)/k8s.io/kubernetes@$K8S_VERSION"
 [ -f "$k8s_src/build/pause/linux/pause.c" ] || die "$k8s_src not in the module cache (hack/build-binaries.sh k8s fetches it)"
 
 # --- inputs and stamp -------------------------------------------------------------------------------------------------
-coredns_bin="$KIND_CACHE/bin/coredns"
-build_coredns() {
-  local dir="$KIND_CACHE/build/coredns-${COREDNS_VERSION#v}"
-  if [ -x "$coredns_bin" ] && [ "$(cat "$KIND_CACHE/bin/.coredns.stamp" 2>/dev/null)" = "$COREDNS_VERSION" ]; then return; fi
-  log "CoreDNS $COREDNS_VERSION: building from the Go module proxy (cold: several minutes)"
-  rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
-  go mod init local/corednsbuild >/dev/null 2>&1
-  go mod edit "-require=github.com/coredns/coredns@$COREDNS_VERSION" -tool=github.com/coredns/coredns
-  go mod tidy
-  go build -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" -o "$coredns_bin" github.com/coredns/coredns
-  echo "$COREDNS_VERSION" > "$KIND_CACHE/bin/.coredns.stamp"
-  cd "$REPO"
+# go_tool NAME VERSION MODULE PACKAGE LDFLAGS: a Go program from the module proxy into $KIND_CACHE/bin, cached by stamp
+go_tool() {
+  local name="$1" version="$2" module="$3" pkg="$4" ldflags="$5" dir="$KIND_CACHE/build/$1-${2#v}"
+  if [ -x "$KIND_CACHE/bin/$name" ] && [ "$(cat "$KIND_CACHE/bin/.$name.stamp" 2>/dev/null)" = "$version" ]; then return; fi
+  log "$name $version: building from the Go module proxy (cold: several minutes)"
+  rm -rf "$dir"; mkdir -p "$dir"
+  (cd "$dir" && go mod init "local/${name}build" >/dev/null 2>&1 && go mod edit "-require=$module@$version" "-tool=$pkg" && go mod tidy \
+    && go build -ldflags "-s -w $ldflags" -o "$KIND_CACHE/bin/$name" "$pkg")
+  echo "$version" > "$KIND_CACHE/bin/.$name.stamp"
 }
-build_coredns
+go_tool coredns "$COREDNS_VERSION" github.com/coredns/coredns github.com/coredns/coredns "-X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION"
+go_tool crictl "$CRICTL_VERSION" sigs.k8s.io/cri-tools sigs.k8s.io/cri-tools/cmd/crictl "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION"
+coredns_bin="$KIND_CACHE/bin/coredns"
 
-stamp="$( { echo "recipe $RECIPE kind $KIND_VERSION k8s $K8S_VERSION coredns $COREDNS_VERSION etcd-tag $ETCD_KUBEADM_TAG"
-  echo "${PACKAGES[*]}"; cat "$0" "$FILES"/*; sha256sum "$BIN"/{kubelet,kubeadm,kubectl,kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy,etcd} "$coredns_bin"
+stamp="$( { echo "recipe $RECIPE kind $KIND_VERSION k8s $K8S_VERSION coredns $COREDNS_VERSION crictl $CRICTL_VERSION etcd-tag $ETCD_KUBEADM_TAG"
+  echo "${PACKAGES[*]}"; cat "$0" "$FILES"/*; sha256sum "$BIN"/{kubelet,kubeadm,kubectl,kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy,etcd} "$KIND_CACHE"/bin/{coredns,crictl}
   find "$kind_src/images/base/files" -type f -exec sha256sum {} + | sort; } | sha256sum | cut -c1-12)"
 IMAGE="localhost/hare/kind-node:$K8S_VERSION-$stamp"
 ARCHIVE="$KIND_CACHE/node-$stamp.tar"
@@ -170,6 +170,7 @@ install -m 0755 "$FILES/hare-preload.sh" "$FILES/hare-cni.sh" "$m/kind/bin/"
 install -m 0644 "$FILES/default-cni.yaml" "$m/kind/manifests/default-cni.yaml"
 [ -x "$BIN/kubeadm" ] || "$REPO/hack/build-binaries.sh" kubeadm
 for b in kubelet kubeadm kubectl; do install -m 0755 "$BIN/$b" "$m/usr/bin/$b"; done
+install -m 0755 "$KIND_CACHE/bin/crictl" "$m/usr/local/bin/crictl"
 cp "$work"/images/*.tar "$m/kind/images/"
 echo "$K8S_VERSION" > "$m/kind/version"
 # as kind's base image: no stock services, no kmsg in journald, systemd as /sbin/init; then our units
