@@ -142,7 +142,7 @@ for a in $("$kp/bin/busybox" --list); do [ -e "$kp/bin/$a" ] || ln -s busybox "$
 for m in xtables-legacy-multi xtables-nft-multi; do cp -L "/usr/sbin/$m" "$kp/usr/sbin/"; copy_closure "/usr/sbin/$m" "$kp"; done
 xt="$(dirname "$(ldd /usr/sbin/xtables-nft-multi | awk '/libxtables/ { print $3 }')")/xtables"
 mkdir -p "$kp$xt"; cp -a "$xt/." "$kp$xt/"; for so in "$xt"/*.so; do copy_closure "$so" "$kp"; done
-for m in legacy nft; do for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do ln -s "xtables-$m-multi" "$kp/usr/sbin/${t/iptables/iptables-$m}"; done; done
+for m in legacy nft; do for f in iptables ip6tables; do for s in "" -save -restore; do ln -s "xtables-$m-multi" "$kp/usr/sbin/$f-$m$s"; done; done; done
 install -m 0755 "$FILES/iptables-wrapper.sh" "$kp/usr/sbin/iptables-wrapper"
 for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do ln -s iptables-wrapper "$kp/usr/sbin/$t"; done
 cp /etc/protocols /etc/services "$kp/etc/" 2>/dev/null || true

@@ -7,7 +7,7 @@
 set -eu
 conf=/etc/cni/net.d/10-hare-bridge.conflist
 [ -s "$conf" ] && exit 0
-node="$(hostname)"
+node="$(cat /proc/sys/kernel/hostname)"
 cidr=""
 while [ -z "$cidr" ]; do
   if [ -s /etc/kubernetes/kubelet.conf ]; then
