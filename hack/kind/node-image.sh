@@ -68,6 +68,11 @@ load_into_docker() {
   if docker image inspect "$IMAGE" >/dev/null 2>&1; then log "$IMAGE already in dockerd"; return; fi
   log "loading $ARCHIVE into dockerd ($DOCKER_HOST)"
   docker load -i "$ARCHIVE" >/dev/null
+  # earlier builds' images go, as their archives do (a node still running from one keeps its layers)
+  local old
+  for old in $(docker images --format '{{.Repository}}:{{.Tag}}' localhost/hare/kind-node); do
+    [ "$old" = "$IMAGE" ] || docker rmi "$old" >/dev/null 2>&1 || true
+  done
 }
 if ! $force && [ -s "$ARCHIVE" ]; then log "cached: $ARCHIVE"; load_into_docker; echo "$IMAGE"; exit 0; fi
 log "building $IMAGE (inputs stamp $stamp)"
@@ -140,7 +145,8 @@ cp "$BIN/kube-proxy" "$kp/usr/local/bin/"
 dpkg-deb -x "$busybox_deb" "$work/busybox"; install -m 0755 "$work/busybox/bin/busybox" "$kp/bin/busybox"
 for a in $("$kp/bin/busybox" --list); do [ -e "$kp/bin/$a" ] || ln -s busybox "$kp/bin/$a"; done
 for m in xtables-legacy-multi xtables-nft-multi; do cp -L "/usr/sbin/$m" "$kp/usr/sbin/"; copy_closure "/usr/sbin/$m" "$kp"; done
-xt="$(dirname "$(ldd /usr/sbin/xtables-nft-multi | awk '/libxtables/ { print $3 }')")/xtables"
+# the extensions (libxt_*.so) where libxtables looks for them: the real path (/lib is /usr/lib on Debian 12)
+xt="$(realpath "$(dirname "$(ldd /usr/sbin/xtables-nft-multi | awk '/libxtables/ { print $3 }')")/xtables")"
 mkdir -p "$kp$xt"; cp -a "$xt/." "$kp$xt/"; for so in "$xt"/*.so; do copy_closure "$so" "$kp"; done
 for m in legacy nft; do for f in iptables ip6tables; do for s in "" -save -restore; do ln -s "xtables-$m-multi" "$kp/usr/sbin/$f-$m$s"; done; done; done
 install -m 0755 "$FILES/iptables-wrapper.sh" "$kp/usr/sbin/iptables-wrapper"

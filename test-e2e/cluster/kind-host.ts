@@ -18,8 +18,16 @@ export async function dockerUp(cfg: ClusterConfig): Promise<{ dockerHost: string
   return { dockerHost, started };
 }
 
-/** hack/docker.sh down: every container and network gone, the daemon stopped, its own trace check passed. */
-export async function dockerDown(cfg: ClusterConfig): Promise<void> {
+/**
+ * hack/docker.sh down (every container and network gone, the daemon stopped, its own trace check passed), unless
+ * containers that are not ours run on it (another cluster, e.g. the demo's): then the daemon stays, and we say so.
+ */
+export async function dockerDown(cfg: ClusterConfig, env: NodeJS.ProcessEnv): Promise<void> {
+  const others = (await tryRun('docker', ['ps', '-aq'], { env }))?.stdout.trim();
+  if (others) {
+    log(`docker: ${others.split('\n').length} other container(s) on our dockerd: leaving it running`);
+    return;
+  }
   await runWithProgress('bash', [join(cfg.repoDir, 'hack/docker.sh'), 'down'], { timeoutMs: 300_000 });
 }
 

@@ -61,7 +61,7 @@ export function kindProvider(env: NodeJS.ProcessEnv): ClusterProvider {
           if (!env.HARE_E2E_BROKER_URI) await deleteBrokerUser(KIND_BROKER_USER);
           const left = await kindLeftovers(l, kenv);
           await rm(l.stateDir, { recursive: true, force: true });
-          if (docker.started) await dockerDown(cfg);
+          if (docker.started) await dockerDown(cfg, kenv);
           if (left.length > 0) throw new Error(`kind: deleting cluster ${l.name} left ${left.join('; ')}`);
         },
       };
