@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds pinned Kubernetes, etcd and helm binaries (and, on request, KEDA's) from the Go module proxy into a cache
-# outside the repo. Idempotent: a binary set whose stamp matches the pinned versions (and build recipe) is reused as is.
-# Usage: hack/build-binaries.sh [all|etcd|helm|k8s|keda]; prints progress to stderr, versions land in $BIN/VERSIONS.
-# `all` leaves KEDA out: only the KEDA e2e test and `npm run bench:peers` need it.
+# Builds pinned Kubernetes, etcd and helm binaries (and, on request, kubeadm for the kind node image and KEDA's
+# operator and adapter) from the Go module proxy into a cache outside the repo. Idempotent: a binary set whose stamp
+# matches the pinned versions (and build recipe) is reused as is.
+# Usage: hack/build-binaries.sh [all|etcd|helm|k8s|kubeadm|keda] (all: neither kubeadm nor keda); prints progress to
+# stderr, versions land in $BIN/VERSIONS.
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.34.4}"
@@ -25,30 +26,60 @@ need_go() {
 took() { log "$1: done in $(( SECONDS - $2 ))s"; }
 mkdir -p "$BIN" "$WORK"
 
-build_k8s() {
-  local v="$K8S_VERSION" s="0.${K8S_VERSION#1.}" dir="$WORK/k8s-$K8S_VERSION" t0=$SECONDS
-  if have k8s "$v"; then log "kubernetes v$v: cached in $BIN"; return; fi
-  need_go "kubernetes v$v"
-  log "kubernetes v$v: preparing module (staging modules pinned to v$s)"
-  rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
+# prepare_k8s_module DIR: a module requiring k8s.io/kubernetes v$K8S_VERSION, its staging modules pinned to v0.x
+prepare_k8s_module() {
+  local v="$K8S_VERSION" s="0.${K8S_VERSION#1.}" gomod m
+  rm -rf "$1"; mkdir -p "$1"; cd "$1"
   go mod init local/k8sbuild >/dev/null 2>&1
   go mod edit -godebug=default=go1.24
-  local gomod; gomod=$(go mod download -json "k8s.io/kubernetes@v$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  gomod=$(go mod download -json "k8s.io/kubernetes@v$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
   for m in $(awk '$2=="v0.0.0" && $1 ~ /^k8s\.io\//{print $1}' "$gomod"); do go mod edit "-replace=$m=$m@v$s"; done
   go mod edit "-require=k8s.io/kubernetes@v$v"
-  for c in "${K8S_CMDS[@]}"; do go mod edit "-tool=k8s.io/kubernetes/cmd/$c"; done
-  log "kubernetes v$v: resolving modules (go mod tidy)"
-  go mod tidy
-  local minor="${v#1.}"; minor="${minor%%.*}"
-  local date; date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  local ldf="-s -w" pkg
+}
+
+# the version variables Kubernetes' own build sets
+k8s_ldflags() {
+  local v="$K8S_VERSION" minor="${K8S_VERSION#1.}" date ldf="-s -w" pkg
+  minor="${minor%%.*}"; date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldf+=" -X $pkg.gitVersion=v$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
     ldf+=" -X $pkg.gitCommit=0000000000000000000000000000000000000000 -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
   done
+  echo "$ldf"
+}
+
+build_k8s() {
+  local v="$K8S_VERSION" dir="$WORK/k8s-$K8S_VERSION" t0=$SECONDS c
+  if have k8s "$v"; then log "kubernetes v$v: cached in $BIN"; return; fi
+  need_go "kubernetes v$v"
+  log "kubernetes v$v: preparing module (staging modules pinned to v0.${v#1.})"
+  prepare_k8s_module "$dir"
+  for c in "${K8S_CMDS[@]}"; do go mod edit "-tool=k8s.io/kubernetes/cmd/$c"; done
+  log "kubernetes v$v: resolving modules (go mod tidy)"
+  go mod tidy
   log "kubernetes v$v: compiling ${K8S_CMDS[*]} (cold: 20-40 min on 2 cores; warm: a few minutes of linking)"
-  go build -p 2 -ldflags "$ldf" -o "$BIN/" $(printf 'k8s.io/kubernetes/cmd/%s ' "${K8S_CMDS[@]}")
+  go build -p 2 -ldflags "$(k8s_ldflags)" -o "$BIN/" $(printf 'k8s.io/kubernetes/cmd/%s ' "${K8S_CMDS[@]}")
   stamp k8s "$v"; took "kubernetes v$v" "$t0"
+}
+
+# kubeadm (the kind node image needs it) has a stamp of its own, so adding it leaves the k8s binaries' stamp alone.
+# It starts from the module build_k8s prepared (copied, so that directory is left as it is) when there is one.
+build_kubeadm() {
+  local v="$K8S_VERSION" src="$WORK/k8s-$K8S_VERSION" dir="$WORK/kubeadm-$K8S_VERSION" t0=$SECONDS
+  if have kubeadm "$v"; then log "kubeadm v$v: cached in $BIN"; return; fi
+  need_go "kubeadm v$v"
+  if [ -f "$src/go.sum" ]; then
+    log "kubeadm v$v: starting from the prepared module in $src"
+    rm -rf "$dir"; mkdir -p "$dir"; cp "$src/go.mod" "$src/go.sum" "$dir/"; cd "$dir"
+  else
+    log "kubeadm v$v: preparing module"
+    prepare_k8s_module "$dir"
+  fi
+  go mod edit -tool=k8s.io/kubernetes/cmd/kubeadm
+  go mod tidy
+  log "kubeadm v$v: compiling (warm build cache: a few minutes)"
+  go build -p 2 -ldflags "$(k8s_ldflags)" -o "$BIN/" k8s.io/kubernetes/cmd/kubeadm
+  stamp kubeadm "$v"; took "kubeadm v$v" "$t0"
 }
 
 build_etcd() {
@@ -107,8 +138,8 @@ build_keda() {
 want="${1:-all}"
 case "$want" in
   all) build_etcd; build_helm; build_k8s ;;
-  etcd) build_etcd ;; helm) build_helm ;; k8s) build_k8s ;; keda) build_keda ;;
-  *) echo "usage: $0 [all|etcd|helm|k8s|keda]" >&2; exit 2 ;;
+  etcd) build_etcd ;; helm) build_helm ;; k8s) build_k8s ;; kubeadm) build_kubeadm ;; keda) build_keda ;;
+  *) echo "usage: $0 [all|etcd|helm|k8s|kubeadm|keda]" >&2; exit 2 ;;
 esac
 cd "$CACHE"
 {

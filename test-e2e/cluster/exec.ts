@@ -1,5 +1,5 @@
 // Child-process helpers: run a command to completion with readable errors, and a progress logger.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 
 export interface RunResult {
   stdout: string;
@@ -30,6 +30,20 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
       },
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+/** Runs a long step whose progress (stderr) goes straight to ours; resolves to its stdout, rejects with the exit code. */
+export function runWithProgress(cmd: string, args: readonly string[], opts: Omit<RunOptions, 'input'> = {}): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'inherit'], timeout: opts.timeoutMs ?? 3_600_000 });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (code === 0) resolvePromise(stdout);
+      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`})`));
+    });
   });
 }
 

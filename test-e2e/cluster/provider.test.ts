@@ -1,7 +1,6 @@
 // Unit tests: provider selection and the settings each non-local provider insists on.
 import { describe, expect, it } from 'vitest';
 import { brokerFromEnv, chooseProvider, ProviderUnavailableError } from './provider.ts';
-import { kindCommands } from './providers/kind.ts';
 
 const works = (ok: string[]) => (cmd: string): boolean => ok.includes(cmd);
 
@@ -27,13 +26,5 @@ describe('brokerFromEnv', () => {
   it('parses credentials from the URI', () => {
     const b = brokerFromEnv({ HARE_E2E_BROKER_URI: 'amqp://u:p%21@mq:5672/', HARE_E2E_BROKER_MANAGEMENT_URI: 'http://u:p%21@mq:15672/' }, 'existing');
     expect(b).toMatchObject({ username: 'u', password: 'p!', managementUri: 'http://u:p%21@mq:15672/' });
-  });
-});
-
-describe('kind commands', () => {
-  it('create and delete the named cluster with a private kubeconfig', () => {
-    const c = kindCommands('hare-e2e', '/k');
-    expect(c.create).toEqual(['create', 'cluster', '--name', 'hare-e2e', '--kubeconfig', '/k', '--wait', '180s']);
-    expect(c.delete).toEqual(['delete', 'cluster', '--name', 'hare-e2e', '--kubeconfig', '/k']);
   });
 });

@@ -1,56 +1,68 @@
-// The `kind` e2e provider: creates (or reuses) a kind cluster with Docker and loads image tarballs into it.
+// The `kind` e2e provider: our dockerd, the offline node image, a kind cluster on network hare-kind, the host's broker for pods.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clusterConfig } from '../config.ts';
-import { run } from '../exec.ts';
-import { brokerFromEnv, commandWorks, ProviderUnavailableError } from '../provider.ts';
+import { log, run, since } from '../exec.ts';
+import { addKindBrokerNet, dockerDown, dockerUp, ensureKindBinary, ensureNodeImage, kindLeftovers, nodeAddress, removeKindBrokerNet } from '../kind-host.ts';
+import { cniRoutes, KIND_BROKER_USER, kindClusterConfig, kindCommands, kindEnv, kindLayout } from '../kind-plan.ts';
+import { brokerFromEnv } from '../provider.ts';
 import type { ClusterProvider, E2ECluster } from '../provider.ts';
+import { deleteBrokerUser, ensureBrokerUser } from '../rabbitmq.ts';
 
-/** Command lines the provider runs (pure, unit-tested). */
-export function kindCommands(name: string, kubeconfig: string): Record<'create' | 'exportKubeconfig' | 'delete' | 'list', string[]> {
-  return {
-    list: ['get', 'clusters'],
-    create: ['create', 'cluster', '--name', name, '--kubeconfig', kubeconfig, '--wait', '180s'],
-    exportKubeconfig: ['export', 'kubeconfig', '--name', name, '--kubeconfig', kubeconfig],
-    delete: ['delete', 'cluster', '--name', name, '--kubeconfig', kubeconfig],
-  };
-}
-
-/** HARE_E2E_KIND_CLUSTER names the cluster (default hare-e2e); HARE_E2E_KEEP_CLUSTER=1 keeps a created one on down(). */
+/**
+ * Everything is made on demand: dockerd (hack/docker.sh), kind (go install), the node image (hack/kind/node-image.sh).
+ * HARE_E2E_KIND_CLUSTER names the cluster (default hare-e2e); HARE_E2E_KIND_IMAGE uses another node image;
+ * HARE_E2E_KEEP_CLUSTER=1 keeps a created cluster (and dockerd) on down(); HARE_E2E_BROKER_URI (+ _MANAGEMENT_URI)
+ * replaces the host's broker, which pods otherwise reach at 10.244.0.1 as user hare-kind-pods.
+ */
 export function kindProvider(env: NodeJS.ProcessEnv): ClusterProvider {
   return {
     name: 'kind',
     async up(): Promise<E2ECluster> {
-      const probes: Array<[string, string[]]> = [['docker', ['info']], ['kind', ['version']]];
-      const missing = probes.filter(([c, a]) => !commandWorks(c, a)).map(([c]) => c);
-      if (missing.length > 0) {
-        throw new ProviderUnavailableError(
-          `provider kind needs working ${missing.join(' and ')} (\`docker info\` and \`kind version\` must succeed); ` +
-            'on machines without Docker use HARE_E2E_PROVIDER=local',
-        );
-      }
-      const broker = brokerFromEnv(env, 'kind');
-      const name = env.HARE_E2E_KIND_CLUSTER ?? 'hare-e2e';
-      const kubeconfig = join(clusterConfig(env).cacheDir, `kind-${name}.kubeconfig`);
-      const cmd = kindCommands(name, kubeconfig);
-      const existing = (await run('kind', cmd.list)).stdout.split('\n').map((l) => l.trim());
-      const created = !existing.includes(name);
-      await run('kind', created ? cmd.create : cmd.exportKubeconfig, { timeoutMs: 600_000 });
+      const t0 = performance.now();
+      const cfg = clusterConfig(env);
+      const l = kindLayout(cfg.cacheDir, env.HARE_E2E_KIND_CLUSTER ?? 'hare-e2e');
+      const docker = await dockerUp(cfg);
+      const kind = await ensureKindBinary(cfg);
+      const image = env.HARE_E2E_KIND_IMAGE ?? (await ensureNodeImage(cfg, docker.dockerHost));
+      const kenv = { ...process.env, ...kindEnv(l, docker.dockerHost) };
+      await mkdir(l.stateDir, { recursive: true });
+      const configFile = join(l.stateDir, 'kind-config.yaml');
+      await writeFile(configFile, kindClusterConfig(l));
+      await writeFile(l.cniRoutesFile, cniRoutes(l));
+      const cmd = kindCommands(l, image, configFile);
+      const existing = (await run(kind, cmd.list, { env: kenv })).stdout.split('\n').map((s) => s.trim());
+      const created = !existing.includes(l.name);
+      log(created ? `kind: creating cluster ${l.name} from ${image}` : `kind: reusing cluster ${l.name}`);
+      await run(kind, created ? cmd.create : cmd.exportKubeconfig, { env: kenv, timeoutMs: 600_000 });
+      await addKindBrokerNet(l, await nodeAddress(l, kenv));
+      const broker = env.HARE_E2E_BROKER_URI
+        ? brokerFromEnv(env, 'kind')
+        : await ensureBrokerUser({ user: KIND_BROKER_USER, file: join(l.stateDir, 'rabbitmq-pods.json'), host: l.brokerIp });
+      log(`kind: cluster ${l.name} ready (${since(t0)})`);
       return {
         provider: 'kind',
-        kubeconfig,
+        kubeconfig: l.kubeconfig,
         hostBrokerUri: env.HARE_E2E_HOST_BROKER_URI ?? 'amqp://guest:guest@127.0.0.1:5672/',
         async loadImages(tarballs: readonly string[]): Promise<string[]> {
-          const { archiveTags } = await import('../images.ts');
+          const { archiveTags, normalizeImageRef } = await import('../images.ts');
           const names: string[] = [];
           for (const t of tarballs) {
-            await run('kind', ['load', 'image-archive', t, '--name', name], { timeoutMs: 600_000 });
-            names.push(...(await archiveTags(t)));
+            await run(kind, ['load', 'image-archive', t, '--name', l.name], { env: kenv, timeoutMs: 600_000 });
+            names.push(...(await archiveTags(t)).map(normalizeImageRef));
           }
           return names;
         },
         podBroker: () => Promise.resolve(broker),
         async down(): Promise<void> {
-          if (created && env.HARE_E2E_KEEP_CLUSTER !== '1') await run('kind', cmd.delete, { timeoutMs: 300_000 });
+          if (!created || env.HARE_E2E_KEEP_CLUSTER === '1') return;
+          await run(kind, cmd.delete, { env: kenv, timeoutMs: 300_000 });
+          await removeKindBrokerNet(l);
+          if (!env.HARE_E2E_BROKER_URI) await deleteBrokerUser(KIND_BROKER_USER);
+          const left = await kindLeftovers(l, kenv);
+          await rm(l.stateDir, { recursive: true, force: true });
+          if (docker.started) await dockerDown(cfg, kenv);
+          if (left.length > 0) throw new Error(`kind: deleting cluster ${l.name} left ${left.join('; ')}`);
         },
       };
     },

@@ -1,0 +1,3 @@
+module hare-operator/hack/docker-runc
+
+go 1.24
