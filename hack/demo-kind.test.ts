@@ -64,9 +64,9 @@ describe('the kind cluster', () => {
   it('creates from the node image and config in the demo directory, and loads and deletes by cluster name', () => {
     const cmds = kindCommands({ kind: '/c/kind', cluster: 'hare-demo', nodeImage: 'localhost/hare/kind-node:v1.34.4-x', dir: '/d' });
     expect(cmds.create).toEqual(['/c/kind', 'create', 'cluster', '--name', 'hare-demo', '--image', 'localhost/hare/kind-node:v1.34.4-x',
-      '--config', '/d/kind-config.yaml', '--kubeconfig', '/d/kubeconfig', '--wait', '300s']);
+      '--config', '/d/kind-config.yaml', '--kubeconfig', '/d/kind.kubeconfig', '--wait', '300s']);
     expect(cmds.load('/a/rabbitmq-3.10.8.tar')).toEqual(['/c/kind', 'load', 'image-archive', '/a/rabbitmq-3.10.8.tar', '--name', 'hare-demo']);
-    expect(cmds.delete).toEqual(['/c/kind', 'delete', 'cluster', '--name', 'hare-demo', '--kubeconfig', '/d/kubeconfig']);
+    expect(cmds.delete).toEqual(['/c/kind', 'delete', 'cluster', '--name', 'hare-demo', '--kubeconfig', '/d/kind.kubeconfig']);
   });
 });
 

@@ -101,7 +101,7 @@ export interface KindCommandInput { kind: string; cluster: string; nodeImage: st
 
 /** The kind command lines of the demo (argv, the binary first). */
 export function kindCommands({ kind, cluster, nodeImage, dir }: KindCommandInput): { create: string[]; delete: string[]; load: (archive: string) => string[] } {
-  const kubeconfig = join(dir, 'kubeconfig');
+  const kubeconfig = join(dir, 'kind.kubeconfig');
   return {
     create: [kind, 'create', 'cluster', '--name', cluster, '--image', nodeImage, '--config', join(dir, 'kind-config.yaml'), '--kubeconfig', kubeconfig, '--wait', '300s'],
     delete: [kind, 'delete', 'cluster', '--name', cluster, '--kubeconfig', kubeconfig],

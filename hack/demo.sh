@@ -108,7 +108,7 @@ kind_up() {
   fi
   export HARE_DEMO_RABBITMQ_IMAGE="$rabbitmq_image"
   node hack/demo-kind.ts render "$DEMO"
-  export KUBECONFIG="$DEMO/kubeconfig"
+  export KUBECONFIG="$DEMO/kind.kubeconfig"   # ($DEMO/kubeconfig holds the path, for demo:down)
   if "$kind" get clusters 2>/dev/null | grep -qx "$cluster"; then
     step "kind cluster $cluster exists: reusing it"
     "$kind" export kubeconfig --name "$cluster" --kubeconfig "$KUBECONFIG" >/dev/null

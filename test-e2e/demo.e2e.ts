@@ -18,7 +18,7 @@ const cfg = clusterConfig();
 const DEMO_DIR = join(cfg.cacheDir, 'demo');
 const LOAD_LOG = join(DEMO_DIR, 'load.log');
 const QUEUES = ['orders', 'orders.processed', 'orders.dead', 'orders.delay.1000', 'orders.delay.5000', 'orders.delay.30000'];
-const t = tools(KIND ? join(DEMO_DIR, 'kubeconfig') : cfg.adminKubeconfig);
+const t = tools(KIND ? join(DEMO_DIR, 'kind.kubeconfig') : cfg.adminKubeconfig);
 const keep = process.env.HARE_E2E_KEEP_CLUSTER ? { HARE_DEMO_KEEP_CLUSTER: '1' } : {};
 
 /** Runs a script of the repo with the user's environment minus any cluster choice; its output goes to the log. */
