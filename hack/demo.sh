@@ -35,7 +35,11 @@ kind_leftovers() {
   fi
   awk -v c="$cluster" 'index($5, c) > 0 { print "mount " $5 }' /proc/self/mountinfo
   local ports; ports="$(tr ' ' '|' < "$DEMO/host-ports" 2>/dev/null || echo '35672|45672')"
-  iptables-save 2>/dev/null | grep -E -- "--dport ($ports)( |\$)|$cluster" | sed 's/^/iptables rule /' || true
+  local save
+  for save in iptables-save iptables-legacy-save; do
+    command -v "$save" >/dev/null || continue
+    "$save" 2>/dev/null | grep -E -- "--dport ($ports)( |\$)|$cluster" | sed "s/^/$save: /" || true
+  done
 }
 
 down() {
