@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds a project image with buildah from its Dockerfile against the local base images (hack/images/base.sh),
 # and optionally exports a docker-archive tarball for `ctr -n k8s.io images import`.
-# Usage: hack/images/build.sh <consumer|examples|operator|go-consumer|python-consumer> [--archive [FILE]] [--tag TAG]
+# Usage: hack/images/build.sh <consumer|examples|operator|go-consumer|python-consumer|rabbitmq> [--archive [FILE]] [--tag TAG]
 #   consumer         consumer-image/Dockerfile           -> localhost/hare/consumer:<consumer-image version>
 #   examples         examples/Dockerfile                 -> localhost/hare/examples:<same version> (FROM the consumer image)
 #   operator         operator/Dockerfile                 -> localhost/hare/operator:<operator version>
 #   go-consumer      examples/consumers/go/Dockerfile     -> localhost/hare/go-consumer:<consumer-image version>
 #   python-consumer  examples/consumers/python/Dockerfile -> localhost/hare/python-consumer:<same version>
+#   rabbitmq         hack/images/rabbitmq/Dockerfile      -> localhost/hare/rabbitmq:<Debian's rabbitmq-server version>
 # Default archive: $HARE_CACHE/images/archives/<name>-<tag>.tar
 source "$(dirname "$0")/lib.sh"
 require buildah
@@ -48,7 +49,12 @@ case "$target" in
     version="$(package_version "$REPO/consumer-image/package.json")"; dockerfile=examples/consumers/python/Dockerfile
     context="$REPO/examples/consumers/python"; node_bases=false
     args+=(--build-arg "PYTHON_IMAGE=$("$REPO/hack/images/python-base.sh" | tail -n 1)") ;;
-  *) die "usage: hack/images/build.sh <consumer|examples|operator|go-consumer|python-consumer> [--archive [FILE]] [--tag TAG]" ;;
+  rabbitmq) # Debian's package, installed in the build from this machine's apt sources (the base image has them)
+    version="$(apt-cache show --no-all-versions rabbitmq-server 2>/dev/null | sed -n 's/^Version: \([0-9.]*\).*/\1/p' | head -n 1)"
+    [ -n "$version" ] || die "apt-cache knows no rabbitmq-server (run apt-get update?)"
+    dockerfile=hack/images/rabbitmq/Dockerfile; context="$REPO/hack/images/rabbitmq"; node_bases=false
+    args+=(--build-arg "DEBIAN_IMAGE=$("$REPO/hack/images/debian-base.sh" | tail -n 1)") ;;
+  *) die "usage: hack/images/build.sh <consumer|examples|operator|go-consumer|python-consumer|rabbitmq> [--archive [FILE]] [--tag TAG]" ;;
 esac
 [ -f "$REPO/$dockerfile" ] || die "$dockerfile does not exist yet"
 image="localhost/hare/$target:${tag:-$version}"
