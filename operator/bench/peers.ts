@@ -114,15 +114,16 @@ async function connectionsOf(user: string): Promise<number> {
   return ((await res.json()) as { user: string }[]).filter((c) => c.user === user).length;
 }
 
-function rabbitmqctl(...args: string[]): void {
-  execFileSync('rabbitmqctl', args, { stdio: 'ignore' });
+/** rabbitmqctl; `input` goes to its stdin (a password never on the command line). */
+function rabbitmqctl(args: string[], input?: string): void {
+  execFileSync('rabbitmqctl', args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore'], ...(input === undefined ? {} : { input }) });
 }
 
 /** Deletes the benchmark's broker users (their connections close with them); one already gone is no error. */
 function deleteUsers(names: readonly string[]): void {
   for (const u of names) {
     try {
-      rabbitmqctl('delete_user', u);
+      rabbitmqctl(['delete_user', u]);
     } catch {
       /* gone */
     }
@@ -133,9 +134,9 @@ function deleteUsers(names: readonly string[]): void {
 async function connectionsPhase(template: Record<string, unknown>): Promise<void> {
   const password = randomBytes(12).toString('hex');
   for (const u of ['keda-bench', 'hare-bench']) {
-    rabbitmqctl('add_user', u, password);
+    rabbitmqctl(['add_user', u], `${password}\n`);
     users.push(u);
-    rabbitmqctl('set_permissions', '-p', '/', u, '.*', '.*', '.*');
+    rabbitmqctl(['set_permissions', '-p', '/', u, '.*', '.*', '.*']);
   }
   await apply([
     ...rabbitmqAuth(NS, `amqp://keda-bench:${password}@127.0.0.1:5672/`, 'keda-bench'),

@@ -107,13 +107,22 @@ export async function startKeda(cfg: ClusterConfig, kubeconfig: string): Promise
     assertRunning: async () => { for (const d of KEDA_DAEMONS) await assertRunning(cfg, d); },
     pids: async () => ({ 'keda-adapter': await runningPid(cfg, 'keda-adapter'), 'keda-operator': await runningPid(cfg, 'keda-operator') }),
     stop: async () => {
-      await tryRun(join(cfg.binDir, 'kubectl'), ['delete', 'scaledobjects.keda.sh', '--all', '--all-namespaces', '--wait=true', '--timeout=120s'], { env: { ...process.env, KUBECONFIG: kubeconfig }, timeoutMs: 150_000 });
+      const env = { ...process.env, KUBECONFIG: kubeconfig };
+      const kubectlBin = join(cfg.binDir, 'kubectl');
+      const kinds = 'scaledobjects.keda.sh,scaledjobs.keda.sh,triggerauthentications.keda.sh';
+      await tryRun(kubectlBin, ['delete', kinds, '--all', '--all-namespaces', '--wait=true', '--timeout=120s'], { env, timeoutMs: 150_000 });
+      // an operator that died cannot remove its finalizers, and the namespace would stay Terminating: let them go
+      const left = (await tryRun(kubectlBin, ['get', kinds, '--all-namespaces', '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}{"\\n"}{end}'], { env }))?.stdout.split('\n').filter(Boolean) ?? [];
+      for (const o of left) {
+        const [kind = '', ns = '', name = ''] = o.split('/');
+        await tryRun(kubectlBin, ['patch', `${kind.toLowerCase()}.keda.sh`, '-n', ns, name, '--type=merge', '-p', '{"metadata":{"finalizers":null}}'], { env });
+      }
       await stopKeda(cfg);
       // the APIService first: an unavailable aggregated API breaks discovery, and with it namespace deletion
       for (const o of [`apiservice/${EXTERNAL_METRICS_API}`, 'clusterrolebinding/keda-hpa-controller-external-metrics', 'clusterrole/keda-external-metrics-reader', `namespace/${KEDA_NAMESPACE}`]) {
-        await tryRun(join(cfg.binDir, 'kubectl'), ['delete', o, '--ignore-not-found', '--wait=false'], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+        await tryRun(kubectlBin, ['delete', o, '--ignore-not-found', '--wait=false'], { env });
       }
-      await tryRun(join(cfg.binDir, 'kubectl'), ['delete', '--ignore-not-found', '-f', b.crds], { env: { ...process.env, KUBECONFIG: kubeconfig }, timeoutMs: 120_000 });
+      await tryRun(kubectlBin, ['delete', '--ignore-not-found', '-f', b.crds], { env, timeoutMs: 120_000 });
     },
   };
 }
