@@ -1,7 +1,7 @@
 // Wires the operator together: informers, pod index, work queue, reconciler, leader election, HTTP endpoints.
 import type { Server } from 'node:http';
 import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { isPool, type Pool } from './api/pool.ts';
+import type { Pool } from './api/pool.ts';
 import type { OperatorConfig } from './config.ts';
 import { Autoscaler, DepthSources, PodSignals, ScalerMetrics } from './autoscaler/index.ts';
 import { systemClock } from './clock.ts';
@@ -14,7 +14,8 @@ import { ownConnections } from './kube/kubeconfig.ts';
 import { LeaderElector } from './kube/leader.ts';
 import { KubeLeaseClient } from './kube/lease-client.ts';
 import { SecretReader } from './kube/secrets.ts';
-import { Reflector, type Page } from './kube/reflector.ts';
+import { poolPage } from './kube/pool-page.ts';
+import { Reflector } from './kube/reflector.ts';
 import { TransientError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { GROUP, keyOf, PLURAL, REASONS, VERSION } from './metadata.ts';
@@ -110,7 +111,7 @@ export class Operator {
     this.pools = new Reflector<Pool>({
       name: PLURAL, watch, log,
       path: ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
-      list: async (page) => validPools(ns
+      list: async (page) => poolPage(ns
         ? await custom.listNamespacedCustomObject({ ...crd, namespace: ns, limit: page.limit, _continue: page.continue })
         : await custom.listClusterCustomObject({ ...crd, limit: page.limit, _continue: page.continue })),
       handlers: poolHandlers,
@@ -192,12 +193,6 @@ export class Operator {
     // a cache that no list or watch answer has reached for this long fails liveness (the process is restarted)
     return [this.pools, this.pods].every((r) => r.inContact(this.config.staleWatchMs));
   }
-}
-
-/** Keeps list items that have the identity the operator needs (the API server guarantees it; a guard costs nothing). */
-function validPools(list: unknown): Page<Pool> {
-  const page = list as Page<unknown>;
-  return { items: page.items.filter(isPool), metadata: page.metadata };
 }
 
 /** The Event of a deleted pool: its queues stay on the broker, with their messages. */
