@@ -37,7 +37,11 @@ export class Autoscaler {
     }
     if (this.stopped || !this.reads(pool)) return void (t && this.drop(t));
     if (t !== undefined) {
-      if (!a?.enabled) this.deps.metrics.forget(key); // read for busy counts only: no autoscaler series
+      if (!a?.enabled) {
+        // read for busy counts only: no autoscaler series, and autoscaling turned on again starts from a clean state
+        this.deps.metrics.forget(key);
+        t.state = undefined;
+      }
       return releaseIfMoved(t, pool);
     }
     t = { key, uid: pool.metadata.uid ?? '', lastStatusWrite: 0 };
