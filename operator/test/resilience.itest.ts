@@ -42,7 +42,11 @@ describe('resilience', () => {
     expect(s.op.child.exitCode).toBeNull();
     expect((await fetch(`http://127.0.0.1:${s.op.healthPort}/healthz`)).status).toBe(200);
     expect(relists(await s.op.metrics())).toBeGreaterThan(relistsBefore);
-    const pool = await getPool(s.k, s.ns, 'steady');
+    // the status follows the watch events of the deletions: it may trail the pod list this test just read
+    const pool = await waitFor('the status at 1 replica, generation observed', async () => {
+      const p = await getPool(s.k, s.ns, 'steady');
+      return p.status?.replicas === 1 && p.status.observedGeneration === p.metadata.generation ? p : undefined;
+    }, 10_000).catch(() => getPool(s.k, s.ns, 'steady'));
     expect(pool.status).toMatchObject({ replicas: 1, observedGeneration: pool.metadata.generation });
   });
 });
