@@ -120,8 +120,12 @@ function removeEntries(dir: string, ours: (name: string) => boolean): void {
 async function removeHostFiles(cfg: ClusterConfig, dirsBefore: Record<string, boolean>): Promise<void> {
   const devicePlugins = '/var/lib/kubelet/device-plugins';
   if (dirsBefore[devicePlugins] === false) rmSync(join(devicePlugins, 'kubelet.sock'), { force: true });
+  // containerd's CRI also caches the result of the loopback network it adds to every sandbox ("cni-loopback-<id>-lo");
+  // a sandbox killed with containerd leaves it behind. Those are ours when the node made the directory.
+  const results = '/var/lib/cni/results';
+  const ourResult = (f: string): boolean => f.startsWith(`${cfg.cniNetwork}-`) || (dirsBefore[results] === false && f.startsWith('cni-loopback-'));
   for (let attempt = 0; attempt < 15; attempt++) {
-    removeEntries('/var/lib/cni/results', (f) => f.startsWith(`${cfg.cniNetwork}-`));
+    removeEntries(results, ourResult);
     removeEntries('/var/log/containers', (f) => readlinkSync(join('/var/log/containers', f)).startsWith(cfg.stateDir));
     const ours = HOST_DIRS.filter((h) => dirsBefore[h] === false && existsSync(h));
     for (const d of ours) {
