@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { selfSigned, signLeaf } from './certs.ts';
 import type { ClusterConfig } from './config.ts';
 import { assertRunning, logPath, runningPid, startDaemon, stopDaemon } from './daemons.ts';
-import { log, run, since, sleep, tryRun } from './exec.ts';
+import { log, run, since, tryRun } from './exec.ts';
+import { crdsEstablished } from '../support/wait.ts';
 import { EXTERNAL_METRICS_API, KEDA_METRICS_SERVICE, KEDA_NAMESPACE, metricsApiObjects } from './keda-manifests.ts';
 
 /** Loopback ports of the two processes (none of the cluster's own). */
@@ -80,16 +81,7 @@ export async function startKeda(cfg: ClusterConfig, kubeconfig: string): Promise
   const certDir = join(cfg.stateDir, 'keda');
   await kedaCerts(certDir);
   await kubectl(['apply', '--server-side', '--force-conflicts', '-f', b.crds]);
-  // a CRD just created may have no conditions yet, and kubectl wait then fails at once: ask again
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/scaledobjects.keda.sh', 'crd/triggerauthentications.keda.sh']);
-      break;
-    } catch (err) {
-      if (attempt === 5) throw err;
-      await sleep(1000);
-    }
-  }
+  await crdsEstablished(kubectl, ['scaledobjects.keda.sh', 'triggerauthentications.keda.sh']);
   const caBundle = (await readFile(join(certDir, 'ca.crt'))).toString('base64');
   const objects = metricsApiObjects({ port: KEDA_PORTS.adapter, caBundle });
   await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));

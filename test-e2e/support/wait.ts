@@ -20,3 +20,15 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * Waits until each CRD is Established, through `kubectl` (which runs kubectl with these arguments and rejects on a
+ * non-zero exit). `kubectl wait` fails at once ("status.conditions accessor error") on a CRD created so recently that
+ * its status has no conditions yet, so it is asked again until the deadline.
+ */
+export async function crdsEstablished(kubectl: (args: string[]) => Promise<unknown>, crds: string[], timeoutMs = 60_000): Promise<void> {
+  await waitFor(`CRDs ${crds.join(', ')} Established`, async () => {
+    await kubectl(['wait', '--for=condition=Established', '--timeout=10s', ...crds.map((c) => `crd/${c}`)]);
+    return true;
+  }, timeoutMs, 500);
+}
