@@ -42,6 +42,8 @@ export class Intake {
   #running = 0;
   #idle: (() => void) | undefined;
   #widening: Promise<void> | undefined;
+  /** The last basic.consume or basic.cancel sent: until it is answered, deliveries may still come. */
+  #op: Promise<unknown> = Promise.resolve();
 
   constructor(channel: Channel, options: IntakeOptions) {
     this.#channel = channel;
@@ -53,9 +55,17 @@ export class Intake {
     return this.#consume(1);
   }
 
-  /** basic.cancel: no new deliveries; those already sent are still handled. */
+  /**
+   * basic.cancel: no new deliveries; those already sent are still handled. A consume or cancel under way (the
+   * prefetch widening, a resume) is answered first, so no consumer is left and every delivery has arrived when it
+   * resolves: the drain counts what is in flight after it.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (let op = this.#op; ; op = this.#op) {
+      await op.catch(() => undefined);
+      if (op === this.#op) break;
+    }
     await this.#cancel();
   }
 
@@ -143,7 +153,13 @@ export class Intake {
     }
   }
 
-  async #consume(prefetch: number): Promise<void> {
+  #consume(prefetch: number): Promise<void> {
+    const op = this.#consumeNow(prefetch);
+    this.#op = op;
+    return op;
+  }
+
+  async #consumeNow(prefetch: number): Promise<void> {
     if (this.#prefetch !== prefetch) await this.#channel.prefetch(prefetch);
     this.#prefetch = prefetch;
     const { consumerTag } = await this.#channel.consume(this.#o.queue, this.#onDelivery, this.#o.consume);
@@ -154,6 +170,9 @@ export class Intake {
   async #cancel(): Promise<void> {
     const tag = this.#tag;
     this.#tag = undefined;
-    if (tag !== undefined) await this.#channel.cancel(tag);
+    if (tag === undefined) return;
+    const op = this.#channel.cancel(tag);
+    this.#op = op;
+    await op;
   }
 }

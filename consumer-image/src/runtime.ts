@@ -98,15 +98,19 @@ export class ConsumerRuntime {
     return this.#finished;
   }
 
-  /** One connection attempt; undefined (logged, counted) on failure, or when a drain began meanwhile. */
+  /** One connection attempt; undefined (logged, counted) on failure, or when a drain began and it did not open in time. */
   async #connect(): Promise<Session | undefined> {
     const { logger, metrics } = this.#deps;
     const opening = this.#deps.open();
     try {
       const first = await Promise.race([opening, this.#drainRequest]);
       if (first !== 'drain') return first;
-      void opening.then((late) => late.close(), () => undefined); // drain began first: dispose of it
-      return undefined;
+      // a drain began first. A session that opens anyway may hold deliveries already (they can come in the same read
+      // as consume-ok), so the drain cancels it and finishes them as any other; one that opens only after the drain
+      // timeout is closed then
+      const late = await within(opening, this.#deps.drainTimeoutMs, undefined);
+      if (late === undefined) void opening.then((s) => s.close(), () => undefined);
+      return late;
     } catch (err) {
       if (err instanceof TopologyError) {
         metrics.topologyErrors.inc();
