@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerSecret } from './cluster/index.ts';
 import { Load } from './support/load.ts';
+import { busyAddresses, podsOf } from './support/pods.ts';
 import { poolState, type PoolState } from './support/pool-state.ts';
 import { scaleDownCycles } from './support/scale-cycles.ts';
 import { dumpOnFailure as dumpSuite } from './support/dump.ts';
@@ -13,7 +14,6 @@ import { endSuite, installOperator, startSuite, type Suite } from './support/sui
 import { waitFor, type Tools } from './support/tools.ts';
 
 const NS = 'any-image';
-const MANAGEMENT = 'http://127.0.0.1:15672';
 let suite: Suite;
 let t: Tools;
 const loads: Load[] = [];
@@ -42,22 +42,6 @@ function consumerPool(name: string, spec: Record<string, unknown>): object {
 
 function condition(name: string, type: string): Promise<string> {
   return t.kubectl('get', 'cpool', '-n', NS, name, '-o', `jsonpath={.status.conditions[?(@.type=="${type}")].status} {.status.conditions[?(@.type=="${type}")].message}`);
-}
-
-async function podsOf(name: string): Promise<Array<{ name: string; ip: string; deleting: boolean }>> {
-  const list = JSON.parse(await t.kubectl('get', 'pods', '-n', NS, '-l', `hare.dev/pool=${name}`, '-o', 'json')) as {
-    items: Array<{ metadata: { name: string; deletionTimestamp?: string }; status: { podIP?: string } }>;
-  };
-  return list.items.map((p) => ({ name: p.metadata.name, ip: p.status.podIP ?? '', deleting: p.metadata.deletionTimestamp !== undefined }));
-}
-
-/** The peer addresses of the broker's channels that hold unacked messages (the management API, from the host). */
-async function busyAddresses(): Promise<string[]> {
-  const res = await fetch(`${MANAGEMENT}/api/channels?columns=messages_unacknowledged,connection_details.peer_host`, {
-    headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
-  });
-  const channels = (await res.json()) as Array<{ messages_unacknowledged?: number; connection_details?: { peer_host?: string } }>;
-  return channels.filter((c) => (c.messages_unacknowledged ?? 0) > 0).map((c) => c.connection_details?.peer_host ?? '');
 }
 
 beforeAll(async () => {
@@ -96,24 +80,24 @@ describe('a Go consumer image (runtime: generic) whose connection names no pod',
   it('scales down the idle pod first, matched to the broker\'s consumers by pod IP, where age alone would keep it', async () => {
     dumpOnFailure();
     // prefetch 1: a busy pod takes nothing more, so where each message goes is known
-    const [oldest] = (await podsOf(GO)).filter((p) => !p.deleting);
+    const [oldest] = (await podsOf(t, NS, GO)).filter((p) => !p.deleting);
     await load.publish(1, 12_000); // the oldest pod, alone, takes it
     await t.kubectl('scale', '-n', NS, `cpool/${GO}`, '--replicas=3');
     await waitFor('3 consumers on the queue', async () => (await pool(GO)).readyReplicas === 3 && (await load.consumerCount()) === 3, 120_000);
     await load.publish(2, 40_000); // one to each new pod: the oldest is still busy
-    const pods = await podsOf(GO);
+    const pods = await podsOf(t, NS, GO);
     const ipOf = (name: string): string => pods.find((p) => p.name === name)?.ip ?? '';
     const newer = pods.filter((p) => p.name !== oldest!.name).map((p) => p.name).sort();
     // the oldest finishes its message and is idle; the two newer ones hold theirs (the broker's view, by address)
     await waitFor('the broker to show only the two newer pods holding messages', async () => {
-      const busy = await busyAddresses();
+      const busy = await busyAddresses(GO);
       return busy.length === 2 && newer.every((n) => busy.includes(ipOf(n)));
     }, 60_000, 500);
     await new Promise((r) => setTimeout(r, 5000)); // two of the operator's reads see it too
     // the ReplicaSet's order (newest first) would remove a busy newer pod and keep the idle oldest one
     await t.kubectl('scale', '-n', NS, `cpool/${GO}`, '--replicas=2');
     await waitFor('2 pods left, none draining', async () => { const p = await pool(GO); return p.liveReplicas === 2 && p.drainingReplicas === 0; }, 120_000);
-    const left = (await podsOf(GO)).filter((p) => !p.deleting).map((p) => p.name).sort();
+    const left = (await podsOf(t, NS, GO)).filter((p) => !p.deleting).map((p) => p.name).sort();
     console.log(`[e2e] idle-first by pod IP: idle ${oldest!.name} (${oldest!.ip}), busy ${newer.join(',')}, kept ${left.join(',')}`);
     expect(left).toEqual(newer);
     await waitFor('the three long messages recorded', () => load.tally().missing.length === 0, 90_000);

@@ -7,13 +7,13 @@ import { startKeda, type Keda } from './cluster/keda.ts';
 import { rabbitmqAuth, scaledObject } from './cluster/keda-manifests.ts';
 import { dumpOnFailure as dumpSuite } from './support/dump.ts';
 import { Load } from './support/load.ts';
+import { busyAddresses, podsOf } from './support/pods.ts';
 import { poolState } from './support/pool-state.ts';
 import { endSuite, installOperator, startSuite, type Suite } from './support/suite.ts';
 import { waitFor, type Tools } from './support/tools.ts';
 
 const NS = 'keda-e2e';
 const POOL = 'keda-orders';
-const MANAGEMENT = 'http://127.0.0.1:15672';
 let suite: Suite;
 let t: Tools;
 let keda: Keda | undefined;
@@ -21,24 +21,6 @@ let load: Load;
 const pool = (): ReturnType<typeof poolState> => poolState(t, NS, POOL);
 const dumpOnFailure = (): void => dumpSuite(suite);
 const apply = (objects: object[]): Promise<string> => t.kubectlStdin(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }), 'apply', '-f', '-');
-
-/** Peer addresses of the broker's channels on the pool's queue that hold unacked messages (the management API). */
-async function busyAddresses(): Promise<string[]> {
-  const res = await fetch(`${MANAGEMENT}/api/consumers`, { headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` } });
-  const consumers = (await res.json()) as Array<{ queue?: { name?: string }; channel_details?: { peer_host?: string; name?: string } }>;
-  const ours = new Set(consumers.filter((c) => c.queue?.name === POOL).map((c) => c.channel_details?.name ?? ''));
-  const channels = (await (await fetch(`${MANAGEMENT}/api/channels?columns=name,messages_unacknowledged,connection_details.peer_host`, {
-    headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
-  })).json()) as Array<{ name?: string; messages_unacknowledged?: number; connection_details?: { peer_host?: string } }>;
-  return channels.filter((c) => ours.has(c.name ?? '') && (c.messages_unacknowledged ?? 0) > 0).map((c) => c.connection_details?.peer_host ?? '');
-}
-
-async function livePods(): Promise<Array<{ name: string; ip: string }>> {
-  const list = JSON.parse(await t.kubectl('get', 'pods', '-n', NS, '-l', `hare.dev/pool=${POOL}`, '-o', 'json')) as {
-    items: Array<{ metadata: { name: string; deletionTimestamp?: string }; status: { podIP?: string } }>;
-  };
-  return list.items.filter((p) => p.metadata.deletionTimestamp === undefined).map((p) => ({ name: p.metadata.name, ip: p.status.podIP ?? '' }));
-}
 
 beforeAll(async () => {
   suite = await startSuite({ namespace: NS, images: ['operator', 'consumer', 'examples'] });
@@ -94,13 +76,13 @@ describe('KEDA drives a ConsumerPool through /scale', () => {
     await keda?.assertRunning();
     await waitFor('the backlog consumed', () => load.tally().recorded >= 60, 180_000, 1000);
     await load.publish(1, 120_000); // longer than the HPA's 60 s window plus a sync or two: still in flight when it scales in
-    const pods = await livePods();
-    const busyIp = await waitFor('one pod holding the long message', async () => { const b = await busyAddresses(); return b.length === 1 ? b[0] : undefined; }, 30_000, 500);
+    const pods = (await podsOf(t, NS, POOL)).filter((p) => !p.deleting);
+    const busyIp = await waitFor('one pod holding the long message', async () => { const b = await busyAddresses(POOL); return b.length === 1 ? b[0] : undefined; }, 30_000, 500);
     const busy = pods.find((p) => p.ip === busyIp)?.name;
     expect(busy, `no live pod has the busy address ${busyIp}`).toBeDefined();
     await waitFor('KEDA to set 1 replica', async () => (await pool()).replicas === 1, 180_000, 1000);
     await waitFor('1 pod left, none draining', async () => { const p = await pool(); return p.liveReplicas === 1 && p.drainingReplicas === 0; }, 120_000);
-    const left = (await livePods()).map((p) => p.name);
+    const left = (await podsOf(t, NS, POOL)).filter((p) => !p.deleting).map((p) => p.name);
     console.log(`[e2e] KEDA scale-down: busy ${busy} (${busyIp}), kept ${left.join(',')}, last /scale writer ${(await pool()).lastScaledBy}`);
     expect(left).toEqual([busy]);
     await keda?.assertRunning(); // the scale-in was KEDA's
