@@ -3,6 +3,7 @@
 // grace period), so what differs is only who sets the size and which pod goes.
 import { IN_FLIGHT_METRIC, HTTP_PORT, PATHS } from '../../../consumer-image/src/contract.ts';
 import { scaledObject } from '../../../test-e2e/cluster/keda-manifests.ts';
+import { sumOf } from '../../src/autoscaler/prometheus-text.ts';
 import { poolState } from '../../../test-e2e/support/pool-state.ts';
 import { waitFor, type Tools } from '../../../test-e2e/support/tools.ts';
 
@@ -35,8 +36,7 @@ export async function inFlight(pods: readonly PodInfo[]): Promise<Map<string, nu
   const read = async (p: PodInfo): Promise<number | undefined> => {
     try {
       const text = await (await fetch(`http://${p.ip}:${HTTP_PORT}${PATHS.metrics}`, { signal: AbortSignal.timeout(2000) })).text();
-      const m = new RegExp(`^${IN_FLIGHT_METRIC}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-      return m ? Number(m[1]) : undefined;
+      return sumOf(text, IN_FLIGHT_METRIC);
     } catch {
       return undefined;
     }
