@@ -32,6 +32,8 @@ const connectionCounts = values.connections.split(',').filter(Boolean).map(Numbe
 const phases = new Set(values.phases.split(','));
 const NS = 'bench-peers';
 const BACKLOG = { messages: 50, workMs: 2000, perReplica: 10 };
+/** each scale-down cycle goes from this many pods to 1 */
+const SCALE_FROM = 5;
 const log = (msg: string): void => console.log(`[bench:peers ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const MANAGEMENT_AUTH = { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -80,13 +82,13 @@ async function latency(side: Side, load: Load, rng: () => number, out: Result): 
   }
 }
 
-/** 3 -> 1 by /scale under a trickle until `scaleDowns` pods were removed; who went, and what happened to the messages. */
+/** SCALE_FROM -> 1 by /scale under a trickle until `scaleDowns` pods were removed; who went, and what happened to the messages. */
 async function scaleDownCycles(side: Side, load: Load, out: Result): Promise<void> {
   const trickle = load.trickle(6, 300);
   try {
     while (out.removed < scaleDowns) {
-      await side.scale(3);
-      await settled(side, 3);
+      await side.scale(SCALE_FROM);
+      await settled(side, SCALE_FROM);
       const before = (await side.pods()).filter((p) => !p.terminating);
       const held = await inFlight(before);
       await side.scale(1);
@@ -208,11 +210,9 @@ try {
   const pairs = [[sides[0], kedaLoad, kedaResult], [sides[1], hareLoad, hareResult]] as const;
   for (const [side] of pairs) await settled(side, 1);
 
-  if (phases.has('latency')) {
-    const rng = seeded(4242);
-    for (const [side, load, result] of pairs) await latency(side, load, rng, result);
-  }
-  if (phases.has('scale-downs')) for (const [side, load, result] of pairs) await scaleDownCycles(side, load, result);
+  // the two sides run side by side (own queues, pods and scalers), each with the same random phases
+  if (phases.has('latency')) await Promise.all(pairs.map(([side, load, result]) => latency(side, load, seeded(4242), result)));
+  if (phases.has('scale-downs')) await Promise.all(pairs.map(([side, load, result]) => scaleDownCycles(side, load, result)));
   for (const [side] of pairs) await side.scale(0);
 
   if (phases.has('connections')) await connectionsPhase(reusableSpec(templatePod));
@@ -232,7 +232,7 @@ const conns = (r: Result): string => connectionCounts.map((n) => String(r.connec
 console.log(`\nbench:peers, one run on the local cluster (KEDA v2.21.0 built from its Go module; hare-operator from this tree)
 ${row('', 'KEDA + HPA (Deployment)', 'hare-operator (ConsumerPool)')}
 ${row(`backlog -> spec.replicas raised (${kedaResult.latencyMs.length} runs)`, latencyLine(kedaResult.latencyMs).split(', min')[0] ?? '', latencyLine(hareResult.latencyMs).split(', min')[0] ?? '')}
-${row('scale-downs 3 -> 1 under a 6/s trickle', `${kedaResult.removed} pods removed`, `${hareResult.removed} pods removed`)}
+${row(`scale-downs ${SCALE_FROM} -> 1 under a 6/s trickle`, `${kedaResult.removed} pods removed`, `${hareResult.removed} pods removed`)}
 ${row('  processed twice / lost / redelivered', downs(kedaResult), downs(hareResult))}
 ${row('  busy pods removed', busy(kedaResult), busy(hareResult))}
 ${row(`broker connections at ${connectionCounts.join(' / ')}`, conns(kedaResult), conns(hareResult))}
