@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { clusterConfig } from '../../test-e2e/cluster/index.ts';
 import { kubeVersion } from '../../test-e2e/monitoring/kit.ts';
 import { LEADER_ELECTION_RESOURCES, requiredPermissions } from '../src/kube/permissions.ts';
-import { crdsEstablished } from '../../test-e2e/support/wait.ts';
+import { untilCondition } from '../../test-e2e/support/wait.ts';
 import { kube, type Kube } from './support/kube.ts';
 
 const run = promisify(execFile);
@@ -55,7 +55,7 @@ beforeAll(async () => {
   }
   // a group of its own on the shared control plane; left installed, as the CRD of this repository is
   await k.kubectl('apply', '--server-side', '--force-conflicts', '-f', MONITORING_CRDS);
-  await crdsEstablished((args) => k.kubectl(...args), ['servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com', 'prometheusrules.monitoring.coreos.com']);
+  await untilCondition((args) => k.kubectl(...args), 'Established', ['crd/servicemonitors.monitoring.coreos.com', 'crd/podmonitors.monitoring.coreos.com', 'crd/prometheusrules.monitoring.coreos.com']);
 });
 
 describe('charts/hare-operator', () => {

@@ -8,7 +8,7 @@ import { selfSigned, signLeaf } from './certs.ts';
 import type { ClusterConfig } from './config.ts';
 import { assertRunning, logPath, runningPid, startDaemon, stopDaemon } from './daemons.ts';
 import { log, run, since, tryRun } from './exec.ts';
-import { crdsEstablished } from '../support/wait.ts';
+import { untilCondition } from '../support/wait.ts';
 import { EXTERNAL_METRICS_API, KEDA_METRICS_SERVICE, KEDA_NAMESPACE, metricsApiObjects } from './keda-manifests.ts';
 
 /** Loopback ports of the two processes (none of the cluster's own). */
@@ -81,7 +81,7 @@ export async function startKeda(cfg: ClusterConfig, kubeconfig: string): Promise
   const certDir = join(cfg.stateDir, 'keda');
   await kedaCerts(certDir);
   await kubectl(['apply', '--server-side', '--force-conflicts', '-f', b.crds]);
-  await crdsEstablished(kubectl, ['scaledobjects.keda.sh', 'triggerauthentications.keda.sh']);
+  await untilCondition(kubectl, 'Established', ['crd/scaledobjects.keda.sh', 'crd/triggerauthentications.keda.sh']);
   const caBundle = (await readFile(join(certDir, 'ca.crt'))).toString('base64');
   const objects = metricsApiObjects({ port: KEDA_PORTS.adapter, caBundle });
   await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
@@ -90,7 +90,7 @@ export async function startKeda(cfg: ClusterConfig, kubeconfig: string): Promise
     if ((await runningPid(cfg, name)) === undefined) await startDaemon(cfg, name, commands[name], { env: kedaEnv(kubeconfig) });
   }
   try {
-    await kubectl(['wait', '--for=condition=Available', '--timeout=120s', `apiservice/${EXTERNAL_METRICS_API}`]);
+    await untilCondition(kubectl, 'Available', [`apiservice/${EXTERNAL_METRICS_API}`], 120_000);
   } catch (err) {
     throw new Error(`KEDA's external metrics API did not become Available; logs: ${KEDA_DAEMONS.map((d) => logPath(cfg, d)).join(', ')}`, { cause: err });
   }

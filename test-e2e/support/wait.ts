@@ -22,13 +22,13 @@ export async function waitFor<T>(
 }
 
 /**
- * Waits until each CRD is Established, through `kubectl` (which runs kubectl with these arguments and rejects on a
- * non-zero exit). `kubectl wait` fails at once ("status.conditions accessor error") on a CRD created so recently that
- * its status has no conditions yet, so it is asked again until the deadline.
+ * Waits until each object (`crd/x`, `apiservice/y`) has `condition` True, through `kubectl` (which runs kubectl with
+ * these arguments and rejects on a non-zero exit). `kubectl wait` fails at once ("status.conditions accessor error")
+ * on an object created so recently that its status has no conditions yet, so it is asked again until the deadline.
  */
-export async function crdsEstablished(kubectl: (args: string[]) => Promise<unknown>, crds: string[], timeoutMs = 60_000): Promise<void> {
-  await waitFor(`CRDs ${crds.join(', ')} Established`, async () => {
-    await kubectl(['wait', '--for=condition=Established', '--timeout=10s', ...crds.map((c) => `crd/${c}`)]);
+export async function untilCondition(kubectl: (args: string[]) => Promise<unknown>, condition: string, objects: string[], timeoutMs = 60_000): Promise<void> {
+  await waitFor(`${objects.join(', ')} ${condition}`, async () => {
+    await kubectl(['wait', `--for=condition=${condition}`, '--timeout=10s', ...objects]);
     return true;
   }, timeoutMs, 500);
 }

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { clusterConfig, startControlPlane, type LocalCluster } from '../../../test-e2e/cluster/index.ts';
-import { crdsEstablished } from '../../../test-e2e/support/wait.ts';
+import { untilCondition } from '../../../test-e2e/support/wait.ts';
 
 const CRD = new URL('../../../crds/consumerpools.hare.dev.yaml', import.meta.url).pathname;
 
@@ -12,6 +12,6 @@ export async function controlPlaneWithCrd(): Promise<{ cluster: LocalCluster; ku
   const kubectl = join(clusterConfig().binDir, 'kubectl');
   const run = (...args: string[]): string => execFileSync(kubectl, ['--kubeconfig', cluster.kubeconfig, ...args], { encoding: 'utf8' });
   run('apply', '--server-side', '--force-conflicts', '-f', CRD);
-  await crdsEstablished((args) => Promise.resolve(run(...args)), ['consumerpools.hare.dev']);
+  await untilCondition((args) => Promise.resolve(run(...args)), 'Established', ['crd/consumerpools.hare.dev']);
   return { cluster, kubectl };
 }
