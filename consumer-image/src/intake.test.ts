@@ -53,10 +53,10 @@ class ScriptedChannel {
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function intakeOn(channel: ScriptedChannel): Intake {
+function intakeOn(channel: ScriptedChannel, prefetch = 20): Intake {
   return new Intake(channel as unknown as Channel, {
     queue: 'q',
-    prefetch: 20,
+    prefetch,
     consume: {},
     arrived: () => undefined,
     handle: () => new Promise<void>(() => undefined), // still running: the drain waits for it elsewhere
@@ -111,6 +111,22 @@ describe('Intake.stop', () => {
     expect(await settled(stopped)).toBe(false); // c2 is consuming: its cancel-ok is still to come
     expect(channel.answer()).toBe('cancel c2');
     await stopped;
+    expect(channel.consumers.size).toBe(0);
+  });
+});
+
+describe('Intake at prefetch 1', () => {
+  it('a first-time message after the start widens nothing: no second consumer, so never 2 messages held', async () => {
+    const channel = new ScriptedChannel();
+    const intake = intakeOn(channel, 1);
+    await intake.start();
+    channel.auto = false;
+    channel.deliver(1); // still running
+    await flush();
+    expect(channel.pending.map((p) => p.op)).toEqual([]); // a cancel and a new consumer would hold a second one
+    expect([...channel.consumers.keys()]).toEqual(['c1']);
+    channel.auto = true;
+    await intake.stop();
     expect(channel.consumers.size).toBe(0);
   });
 });

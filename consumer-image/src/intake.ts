@@ -77,7 +77,8 @@ export class Intake {
       // prefetch 1 and a first-time message: nothing redelivered is held, so the full prefetch again
       this.#serial = false;
       this.#runBesideOthers(delivery);
-      this.#widening = this.#widen();
+      // a new consumer beside the one holding this message: at prefetch 1 it would hold a second one
+      if (this.#o.prefetch > 1) this.#widening = this.#widen();
       return;
     }
     this.#serial = true;
@@ -132,8 +133,9 @@ export class Intake {
 
   /** After a redelivered message: on with prefetch 1 (the next first-time delivery widens it). Else the full prefetch. */
   async #resume(suspects: boolean): Promise<void> {
-    if (suspects) {
+    if (suspects || this.#o.prefetch === 1) {
       if (this.#tag === undefined) await this.#consume(1);
+      if (!suspects) this.#serial = false;
       return;
     }
     await this.#cancel();
