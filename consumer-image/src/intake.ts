@@ -131,7 +131,10 @@ export class Intake {
     return suspects;
   }
 
-  /** After a redelivered message: on with prefetch 1 (the next first-time delivery widens it). Else the full prefetch. */
+  /**
+   * After a redelivered message: on with prefetch 1 (the next first-time delivery widens it). At a prefetch of 1 there
+   * is nothing to widen: on with the consumer there is. Else the full prefetch.
+   */
   async #resume(suspects: boolean): Promise<void> {
     if (suspects || this.#o.prefetch === 1) {
       if (this.#tag === undefined) await this.#consume(1);
