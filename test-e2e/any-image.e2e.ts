@@ -80,7 +80,7 @@ describe('a Go consumer image (runtime: generic) whose connection names no pod',
   it('scales down the idle pod first, matched to the broker\'s consumers by pod IP, where age alone would keep it', async () => {
     dumpOnFailure();
     // prefetch 1: a busy pod takes nothing more, so where each message goes is known
-    const [oldest] = (await podsOf(t, NS, GO)).filter((p) => !p.deleting);
+    const [oldest] = (await podsOf(t, NS, GO)).filter((p) => !p.terminating);
     await load.publish(1, 12_000); // the oldest pod, alone, takes it
     await t.kubectl('scale', '-n', NS, `cpool/${GO}`, '--replicas=3');
     await waitFor('3 consumers on the queue', async () => (await pool(GO)).readyReplicas === 3 && (await load.consumerCount()) === 3, 120_000);
@@ -97,7 +97,7 @@ describe('a Go consumer image (runtime: generic) whose connection names no pod',
     // the ReplicaSet's order (newest first) would remove a busy newer pod and keep the idle oldest one
     await t.kubectl('scale', '-n', NS, `cpool/${GO}`, '--replicas=2');
     await waitFor('2 pods left, none draining', async () => { const p = await pool(GO); return p.liveReplicas === 2 && p.drainingReplicas === 0; }, 120_000);
-    const left = (await podsOf(t, NS, GO)).filter((p) => !p.deleting).map((p) => p.name).sort();
+    const left = (await podsOf(t, NS, GO)).filter((p) => !p.terminating).map((p) => p.name).sort();
     console.log(`[e2e] idle-first by pod IP: idle ${oldest!.name} (${oldest!.ip}), busy ${newer.join(',')}, kept ${left.join(',')}`);
     expect(left).toEqual(newer);
     await waitFor('the three long messages recorded', () => load.tally().missing.length === 0, 90_000);

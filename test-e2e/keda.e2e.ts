@@ -76,13 +76,13 @@ describe('KEDA drives a ConsumerPool through /scale', () => {
     await keda?.assertRunning();
     await waitFor('the backlog consumed', () => load.tally().recorded >= 60, 180_000, 1000);
     await load.publish(1, 120_000); // longer than the HPA's 60 s window plus a sync or two: still in flight when it scales in
-    const pods = (await podsOf(t, NS, POOL)).filter((p) => !p.deleting);
+    const pods = (await podsOf(t, NS, POOL)).filter((p) => !p.terminating);
     const busyIp = await waitFor('one pod holding the long message', async () => { const b = await busyAddresses(POOL); return b.length === 1 ? b[0] : undefined; }, 30_000, 500);
     const busy = pods.find((p) => p.ip === busyIp)?.name;
     expect(busy, `no live pod has the busy address ${busyIp}`).toBeDefined();
     await waitFor('KEDA to set 1 replica', async () => (await pool()).replicas === 1, 180_000, 1000);
     await waitFor('1 pod left, none draining', async () => { const p = await pool(); return p.liveReplicas === 1 && p.drainingReplicas === 0; }, 120_000);
-    const left = (await podsOf(t, NS, POOL)).filter((p) => !p.deleting).map((p) => p.name);
+    const left = (await podsOf(t, NS, POOL)).filter((p) => !p.terminating).map((p) => p.name);
     console.log(`[e2e] KEDA scale-down: busy ${busy} (${busyIp}), kept ${left.join(',')}, last /scale writer ${(await pool()).lastScaledBy}`);
     expect(left).toEqual([busy]);
     await keda?.assertRunning(); // the scale-in was KEDA's

@@ -7,15 +7,21 @@ const GUEST = { authorization: `Basic ${Buffer.from('guest:guest').toString('bas
 export interface PoolPod {
   name: string;
   ip: string;
-  /** has a deletion timestamp (draining) */
-  deleting: boolean;
+  /** has a deletion timestamp (draining, or being removed) */
+  terminating: boolean;
 }
 
-export async function podsOf(t: Tools, namespace: string, pool: string): Promise<PoolPod[]> {
-  const list = JSON.parse(await t.kubectl('get', 'pods', '-n', namespace, '-l', `hare.dev/pool=${pool}`, '-o', 'json')) as {
+/** The pods of `namespace` that match the label `selector`. */
+export async function podsBy(t: Tools, namespace: string, selector: string): Promise<PoolPod[]> {
+  const list = JSON.parse(await t.kubectl('get', 'pods', '-n', namespace, '-l', selector, '-o', 'json')) as {
     items: Array<{ metadata: { name: string; deletionTimestamp?: string }; status: { podIP?: string } }>;
   };
-  return list.items.map((p) => ({ name: p.metadata.name, ip: p.status.podIP ?? '', deleting: p.metadata.deletionTimestamp !== undefined }));
+  return list.items.map((p) => ({ name: p.metadata.name, ip: p.status.podIP ?? '', terminating: p.metadata.deletionTimestamp !== undefined }));
+}
+
+/** The pods of a ConsumerPool. */
+export function podsOf(t: Tools, namespace: string, pool: string): Promise<PoolPod[]> {
+  return podsBy(t, namespace, `hare.dev/pool=${pool}`);
 }
 
 /** Peer addresses of the broker's channels consuming `queue` that hold unacked messages (the management API, from the host). */

@@ -4,17 +4,17 @@
 import { IN_FLIGHT_METRIC, HTTP_PORT, PATHS } from '../../../consumer-image/src/contract.ts';
 import { scaledObject } from '../../../test-e2e/cluster/keda-manifests.ts';
 import { sumOf } from '../../src/autoscaler/prometheus-text.ts';
+import { podsBy, podsOf, type PoolPod } from '../../../test-e2e/support/pods.ts';
 import { poolState } from '../../../test-e2e/support/pool-state.ts';
 import { waitFor, type Tools } from '../../../test-e2e/support/tools.ts';
 
-export interface PodInfo { name: string; ip: string; terminating: boolean }
 export interface SideState { replicas: number; ready: number; live: number; terminating: number }
 
 export interface Side {
   readonly label: string;
   readonly queue: string;
   state(): Promise<SideState>;
-  pods(): Promise<PodInfo[]>;
+  pods(): Promise<PoolPod[]>;
   /** Sets the size through /scale, as the HPA does (kubectl scale). */
   scale(replicas: number): Promise<void>;
   /** Turns the side's scaler on, with its defaults (KEDA: a new ScaledObject; hare-operator: spec.autoscaling.enabled). */
@@ -24,16 +24,9 @@ export interface Side {
 
 interface Ctx { t: Tools; namespace: string }
 
-async function podsBy(c: Ctx, selector: string): Promise<PodInfo[]> {
-  const list = JSON.parse(await c.t.kubectl('get', 'pods', '-n', c.namespace, '-l', selector, '-o', 'json')) as {
-    items: { metadata: { name: string; deletionTimestamp?: string }; status: { podIP?: string } }[];
-  };
-  return list.items.map((p) => ({ name: p.metadata.name, ip: p.status.podIP ?? '', terminating: p.metadata.deletionTimestamp !== undefined }));
-}
-
 /** Messages each pod holds unsettled, from its own /metrics (undefined for a pod that does not answer). */
-export async function inFlight(pods: readonly PodInfo[]): Promise<Map<string, number | undefined>> {
-  const read = async (p: PodInfo): Promise<number | undefined> => {
+export async function inFlight(pods: readonly PoolPod[]): Promise<Map<string, number | undefined>> {
+  const read = async (p: PoolPod): Promise<number | undefined> => {
     try {
       const text = await (await fetch(`http://${p.ip}:${HTTP_PORT}${PATHS.metrics}`, { signal: AbortSignal.timeout(2000) })).text();
       return sumOf(text, IN_FLIGHT_METRIC);
@@ -53,7 +46,7 @@ export function poolSide(c: Ctx, name: string): Side {
       const p = await poolState(c.t, c.namespace, name);
       return { replicas: p.replicas, ready: p.readyReplicas, live: p.liveReplicas, terminating: p.drainingReplicas };
     },
-    pods: () => podsBy(c, `hare.dev/pool=${name}`),
+    pods: () => podsOf(c.t, c.namespace, name),
     scale: async (n) => { await c.t.kubectl('scale', '-n', c.namespace, `cpool/${name}`, `--replicas=${n}`); },
     async startScaler(o) {
       const autoscaling = { enabled: true, minReplicas: o.minReplicas, maxReplicas: o.maxReplicas, messagesPerReplica: o.messagesPerReplica };
@@ -78,10 +71,10 @@ export async function kedaSide(c: Ctx, name: string, template: Record<string, un
     queue: name,
     async state() {
       const d = JSON.parse(await c.t.kubectl('get', 'deploy', '-n', c.namespace, name, '-o', 'json')) as { spec: { replicas?: number }; status: { readyReplicas?: number } };
-      const pods = await podsBy(c, `app=${name}`);
+      const pods = await podsBy(c.t, c.namespace, `app=${name}`);
       return { replicas: d.spec.replicas ?? 0, ready: d.status.readyReplicas ?? 0, live: pods.filter((p) => !p.terminating).length, terminating: pods.filter((p) => p.terminating).length };
     },
-    pods: () => podsBy(c, `app=${name}`),
+    pods: () => podsBy(c.t, c.namespace, `app=${name}`),
     scale: async (n) => { await c.t.kubectl('scale', '-n', c.namespace, `deploy/${name}`, `--replicas=${n}`); },
     async startScaler(o) {
       // KEDA's defaults: a 30 s polling interval, the HPA's own behaviour (15 s sync, 300 s scale-down window)
