@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { CoalescingAcks } from './acks.ts';
+import { ARRIVAL_MS, CoalescingAcks } from './acks.ts';
 
 const delivery = (tag: number): ConsumeMessage => ({ fields: { deliveryTag: tag }, properties: {} }) as unknown as ConsumeMessage;
 
@@ -34,10 +34,21 @@ function setUp() {
   const broker = new BrokerChannel();
   const counted = { acked: 0, failed: [] as number[] };
   let scheduled: (() => void) | undefined;
+  const clock = { now: 0, sleeps: [] as { until: number; wake: () => void }[] };
+  /** Moves the clock on, waking the sleeps that are due. */
+  const advance = (ms: number): void => {
+    clock.now += ms;
+    for (const s of clock.sleeps.filter((s) => s.until <= clock.now)) s.wake();
+    clock.sleeps = clock.sleeps.filter((s) => s.until > clock.now);
+  };
   const acks = new CoalescingAcks(
     broker,
     { acked: (n) => (counted.acked += n), failed: (ds) => counted.failed.push(...ds.map((d) => d.fields.deliveryTag)) },
-    (flush) => (scheduled = flush),
+    {
+      schedule: (flush) => (scheduled = flush),
+      now: () => clock.now,
+      sleep: (ms) => new Promise<void>((wake) => clock.sleeps.push({ until: clock.now + ms, wake })),
+    },
   );
   const deliver = (...tags: number[]): void => tags.forEach((t) => (broker.unacked.add(t), acks.delivered(delivery(t))));
   const runScheduled = (): void => {
@@ -45,7 +56,15 @@ function setUp() {
     scheduled = undefined;
     flush?.();
   };
-  return { broker, counted, acks, deliver, runScheduled };
+  return { broker, counted, acks, deliver, runScheduled, advance };
+}
+
+/** Resolves to true once `p` has settled (checked after pending callbacks ran). */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void p.then(() => (done = true), () => (done = true));
+  await new Promise((r) => setImmediate(r));
+  return done;
 }
 
 describe('CoalescingAcks', () => {
@@ -153,5 +172,64 @@ describe('CoalescingAcks', () => {
       expect(counted.acked).toBe(asked.size);
       expect([...broker.unacked].sort((a, b) => a - b)).toEqual([...pending].sort((a, b) => a - b));
     }
+  });
+
+  describe('hold (for a basic.cancel: a quorum queue returns what is on its way)', () => {
+    it('sends no ack until released, then all of them together', async () => {
+      const { broker, acks, deliver, runScheduled } = setUp();
+      deliver(1, 2);
+      const release = await acks.hold(2); // both delivered and unacked: nothing can be on its way
+      acks.ack(delivery(1));
+      acks.ack(delivery(2));
+      runScheduled();
+      acks.flush();
+      expect(broker.sent).toEqual([]);
+      release();
+      expect(broker.sent).toEqual(['ack 2 multiple']);
+      release(); // a second call does nothing
+      expect(broker.sent).toEqual(['ack 2 multiple']);
+    });
+
+    it('after an ack sent, waits for the delivery it let start: until the prefetch is all here, or ARRIVAL_MS', async () => {
+      const { acks, deliver, runScheduled, advance } = setUp();
+      deliver(1, 2, 3);
+      acks.ack(delivery(1));
+      runScheduled(); // the broker may now be sending a 4th
+      const held = acks.hold(3);
+      expect(await settled(held)).toBe(false);
+      advance(ARRIVAL_MS / 2);
+      expect(await settled(held)).toBe(false);
+      deliver(4); // on its way at the cancel: it arrived, and the prefetch is used up
+      expect(await settled(held)).toBe(true);
+
+      acks.ack(delivery(2));
+      (await held)();
+      runScheduled();
+      const quiet = acks.hold(3); // nothing more comes (an empty queue): ARRIVAL_MS after that ack
+      advance(ARRIVAL_MS - 1);
+      expect(await settled(quiet)).toBe(false);
+      advance(1);
+      expect(await settled(quiet)).toBe(true);
+    });
+
+    it('resolves at once when no ack was sent for ARRIVAL_MS', async () => {
+      const { acks, deliver, runScheduled, advance } = setUp();
+      deliver(1, 2);
+      acks.ack(delivery(1));
+      runScheduled();
+      advance(ARRIVAL_MS);
+      expect(await settled(acks.hold(10))).toBe(true);
+    });
+
+    it('sendAll sends held acks too: the channel is about to close, whether the cancel was answered or not', async () => {
+      const { broker, acks, deliver, runScheduled } = setUp();
+      deliver(1);
+      await acks.hold(1);
+      acks.ack(delivery(1));
+      runScheduled();
+      expect(broker.sent).toEqual([]);
+      acks.sendAll();
+      expect(broker.sent).toEqual(['ack 1 multiple']);
+    });
   });
 });

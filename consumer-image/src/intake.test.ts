@@ -13,7 +13,6 @@ class ScriptedChannel {
   readonly pending: Pending[] = [];
   readonly consumers = new Map<string, (m: ConsumeMessage | null) => void>();
   auto = true;
-  #tags = 0;
 
   #answer<T>(op: string, value: () => T): Promise<T> {
     if (this.auto) return Promise.resolve(value());
@@ -24,10 +23,16 @@ class ScriptedChannel {
     return this.#answer(`prefetch ${n}`, () => ({}));
   }
 
-  consume(_queue: string, onMessage: (m: ConsumeMessage | null) => void): Promise<{ consumerTag: string }> {
-    const tag = `c${++this.#tags}`;
+  /** Runs in the same socket read as the next consume-ok, before the code after the consume's await. */
+  sameRead: (() => void) | undefined;
+
+  consume(_queue: string, onMessage: (m: ConsumeMessage | null) => void, options: { consumerTag: string }): Promise<{ consumerTag: string }> {
+    const tag = options.consumerTag;
     return this.#answer(`consume ${tag}`, () => {
-      this.consumers.set(tag, onMessage);
+      this.consumers.set(tag, onMessage); // amqplib registers it at consume-ok
+      const then = this.sameRead;
+      this.sameRead = undefined;
+      then?.();
       return { consumerTag: tag };
     });
   }
@@ -53,15 +58,17 @@ class ScriptedChannel {
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function intakeOn(channel: ScriptedChannel, prefetch = 20): Intake {
+function intakeOn(channel: ScriptedChannel, prefetch = 20, holdAcks: (prefetch: number) => Promise<() => void> = () => Promise.resolve(() => undefined)): Intake {
   return new Intake(channel as unknown as Channel, {
     queue: 'q',
     prefetch,
     consume: {},
+    tagPrefix: 'c',
     arrived: () => undefined,
     handle: () => new Promise<void>(() => undefined), // still running: the drain waits for it elsewhere
     track: () => undefined,
     onCancelled: () => undefined,
+    holdAcks,
   });
 }
 
@@ -81,11 +88,11 @@ describe('Intake.stop', () => {
     channel.auto = false;
     channel.deliver(1); // a first-time message: the prefetch widens (cancel, then consume with 20)
     await flush();
-    expect(channel.pending.map((p) => p.op)).toEqual(['cancel c1']);
+    expect(channel.pending.map((p) => p.op)).toEqual(['cancel c.1']);
     const stopped = intake.stop();
     expect(await settled(stopped)).toBe(false); // deliveries may still come until cancel-ok
     channel.auto = true;
-    expect(channel.answer()).toBe('cancel c1');
+    expect(channel.answer()).toBe('cancel c.1');
     await stopped;
     await flush();
     expect(channel.consumers.size).toBe(0);
@@ -99,18 +106,33 @@ describe('Intake.stop', () => {
     channel.auto = false;
     channel.deliver(1);
     await flush();
-    expect(channel.answer()).toBe('cancel c1');
+    expect(channel.answer()).toBe('cancel c.1');
     await flush();
     expect(channel.answer()).toBe('prefetch 20');
     await flush();
-    expect(channel.pending.map((p) => p.op)).toEqual(['consume c2']);
+    expect(channel.pending.map((p) => p.op)).toEqual(['consume c.2']);
     const stopped = intake.stop();
     expect(await settled(stopped)).toBe(false);
-    expect(channel.answer()).toBe('consume c2');
+    expect(channel.answer()).toBe('consume c.2');
     await flush();
-    expect(await settled(stopped)).toBe(false); // c2 is consuming: its cancel-ok is still to come
-    expect(channel.answer()).toBe('cancel c2');
+    expect(await settled(stopped)).toBe(false); // c.2 is consuming: its cancel-ok is still to come
+    expect(channel.answer()).toBe('cancel c.2');
     await stopped;
+    expect(channel.consumers.size).toBe(0);
+  });
+});
+
+describe('Intake widening', () => {
+  it('a first delivery in the same read as consume-ok (before the code after it runs): the widening cancels that consumer', async () => {
+    const channel = new ScriptedChannel();
+    const intake = intakeOn(channel);
+    channel.sameRead = () => channel.deliver(1); // a first-time message: the prefetch widens
+    await intake.start();
+    await flush();
+    // before, the tag came from consume-ok's answer, set after the widening had found no consumer to cancel: c.1
+    // stayed consuming beside c.2, and the drain left it holding a message that came back redelivered
+    expect([...channel.consumers.keys()]).toEqual(['c.2']);
+    await intake.stop();
     expect(channel.consumers.size).toBe(0);
   });
 });
@@ -124,9 +146,34 @@ describe('Intake at prefetch 1', () => {
     channel.deliver(1); // still running
     await flush();
     expect(channel.pending.map((p) => p.op)).toEqual([]); // a cancel and a new consumer would hold a second one
-    expect([...channel.consumers.keys()]).toEqual(['c1']);
+    expect([...channel.consumers.keys()]).toEqual(['c.1']);
     channel.auto = true;
     await intake.stop();
     expect(channel.consumers.size).toBe(0);
+  });
+});
+
+describe('Intake cancels with the acks held', () => {
+  it('sends basic.cancel only once the hold resolved (what was on its way arrived), and releases after cancel-ok', async () => {
+    const channel = new ScriptedChannel();
+    const events: string[] = [];
+    let arrived: (() => void) | undefined;
+    const intake = intakeOn(channel, 1, (prefetch) => {
+      events.push(`hold ${prefetch}`);
+      return new Promise((resolve) => (arrived = () => resolve(() => events.push('release'))));
+    });
+    await intake.start();
+    channel.auto = false;
+    const stopped = intake.stop();
+    await flush();
+    expect(events).toEqual(['hold 1']);
+    expect(channel.pending).toEqual([]); // no basic.cancel yet: a quorum queue would return what is on its way
+    arrived!();
+    await flush();
+    expect(channel.pending.map((p) => p.op)).toEqual(['cancel c.1']);
+    expect(events).toEqual(['hold 1']); // no ack goes out before cancel-ok
+    channel.answer();
+    await stopped;
+    expect(events).toEqual(['hold 1', 'release']);
   });
 });

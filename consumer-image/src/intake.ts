@@ -7,6 +7,8 @@ export interface IntakeOptions {
   readonly prefetch: number;
   /** basic.consume options (e.g. x-consumer-timeout). */
   readonly consume: Options.Consume;
+  /** The consumer tags' prefix (the pod's name): `<prefix>.1`, `<prefix>.2`, ... one per basic.consume. */
+  readonly tagPrefix: string;
   /** Every delivery, as it arrives (before it is handled or held). */
   readonly arrived: (delivery: ConsumeMessage) => void;
   /** Handles one delivery (`alone`: nothing else runs beside it, poison isolation); must not reject; undefined if done at once. */
@@ -15,6 +17,8 @@ export interface IntakeOptions {
   readonly track: (work: Promise<void>) => void;
   /** The broker cancelled the consumer (queue deleted). */
   readonly onCancelled: () => void;
+  /** Holds the acks until the deliveries on their way to the consumer have arrived, for its basic.cancel (acks.ts). */
+  readonly holdAcks: (prefetch: number) => Promise<() => void>;
 }
 
 interface Queued {
@@ -34,6 +38,7 @@ export class Intake {
   readonly #channel: Channel;
   readonly #o: IntakeOptions;
   #tag: string | undefined;
+  #consumes = 0;
   #prefetch = 0;
   #serial = true;
   #stopped = false;
@@ -164,11 +169,16 @@ export class Intake {
     return op;
   }
 
+  /**
+   * The tag is ours and known before consume-ok: the first delivery can come in the same socket read as consume-ok,
+   * before the code after it runs, and a widening it starts must find the consumer to cancel.
+   */
   async #consumeNow(prefetch: number): Promise<void> {
     if (this.#prefetch !== prefetch) await this.#channel.prefetch(prefetch);
     this.#prefetch = prefetch;
-    const { consumerTag } = await this.#channel.consume(this.#o.queue, this.#onDelivery, this.#o.consume);
-    this.#tag = consumerTag;
+    const tag = `${this.#o.tagPrefix}.${++this.#consumes}`;
+    this.#tag = tag;
+    await this.#channel.consume(this.#o.queue, this.#onDelivery, { ...this.#o.consume, consumerTag: tag });
     if (this.#stopped) await this.#cancel(); // a drain began meanwhile
   }
 
@@ -176,8 +186,18 @@ export class Intake {
     const tag = this.#tag;
     this.#tag = undefined;
     if (tag === undefined) return;
-    const op = this.#channel.cancel(tag);
+    const op = this.#cancelHeld(tag);
     this.#op = op;
     await op;
+  }
+
+  /** basic.cancel once what is on its way has arrived (a quorum queue would return it); no ack goes out until cancel-ok. */
+  async #cancelHeld(tag: string): Promise<void> {
+    const release = await this.#o.holdAcks(this.#prefetch);
+    try {
+      await this.#channel.cancel(tag);
+    } finally {
+      release();
+    }
   }
 }

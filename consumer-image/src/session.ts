@@ -100,17 +100,19 @@ export async function openSession(deps: SessionDeps): Promise<Session> {
       queue: config.queue,
       prefetch: config.prefetch,
       consume: { arguments: consumerArguments(connection.connection.serverProperties.version, config.handlerTimeoutMs) },
+      tagPrefix: config.podName,
       arrived: (delivery) => acks.delivered(delivery),
       handle,
       track: (work) => inflight.track(work),
       onCancelled: () => markLost(new Error(`the broker cancelled the consumer (queue '${config.queue}' deleted?)`)),
+      holdAcks: (prefetch) => acks.hold(prefetch),
     });
     await intake.start();
     return {
       lost,
       // a drain finishes the batch it holds: at once, and after cancel-ok whatever arrived before it
       cancel: () => (batcher?.flushAll(), intake.stop()),
-      close: () => (acks.flush(), closeAll([connection, pub], channel, [retryPublisher, modulePublisher])),
+      close: () => (acks.sendAll(), closeAll([connection, pub], channel, [retryPublisher, modulePublisher])),
     };
   } catch (err) {
     await publishing?.close().catch(() => undefined);

@@ -28,8 +28,8 @@ function expectExactlyOnce(records: RecordCollector, expected: string[]): void {
 }
 
 /** A second pod finishes what the first left in the queue, then drains too. */
-async function finishWithSecondPod(queue: string, records: RecordCollector, total: number): Promise<RuntimeProcess> {
-  const b = start(queue, { HARE_PREFETCH: '20' });
+async function finishWithSecondPod(queue: string, records: RecordCollector, total: number, env: Record<string, string> = {}): Promise<RuntimeProcess> {
+  const b = start(queue, { ...env, HARE_PREFETCH: '20' });
   await records.waitForCount(total, 90_000);
   await sleep(300); // would-be duplicates get a chance to show up
   await b.get('/drain');
@@ -80,6 +80,27 @@ describe('drain', () => {
     expect(a.logged('drained')).toHaveLength(1);
 
     await finishWithSecondPod(queue, records, expected.length);
+    expectExactlyOnce(records, expected);
+  });
+
+  it('on a quorum queue, drains while acks flow return nothing to the queue (12 pods in turn, each SIGTERMed under load)', async () => {
+    // A quorum queue returns what is on its way to a consumer it is cancelling: each ack sent just before the
+    // basic.cancel starts one such delivery, and so does a consumer left running (the widening's prefetch-1 one).
+    const queue = uniqueName('qq-drain');
+    const records = await broker.prepare(queue);
+    const expected = ids(2000, 'q');
+    const env = { HARE_QUEUE_TYPE: 'quorum', HARE_PREFETCH: '10' };
+    for (let round = 0; round < 12; round++) {
+      const pod = start(queue, env);
+      await pod.waitReady();
+      if (round === 0) await broker.publishMany(queue, expected.map((id) => ({ id, sleepMs: 4 })));
+      const seen = records.records.length;
+      await records.waitForCount(seen + 15 + round * 3);
+      pod.child.kill('SIGTERM');
+      expect((await pod.exited).code).toBe(0);
+    }
+    expect(records.records.length).toBeLessThan(expected.length);
+    await finishWithSecondPod(queue, records, expected.length, env);
     expectExactlyOnce(records, expected);
   });
 

@@ -69,13 +69,15 @@ func (c *consumer) session(drain <-chan struct{}) error {
 	}
 	work, abandon := context.WithCancel(context.Background())
 	defer abandon()
+	gate := &ackGate{}
 	var workers sync.WaitGroup
 	for range c.cfg.Prefetch { // one worker per unacked message the broker may send
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
 			for d := range deliveries {
-				c.process(work, publisher, recorder, d)
+				gate.received()
+				c.process(work, gate, publisher, recorder, d)
 			}
 		}()
 	}
@@ -91,9 +93,14 @@ func (c *consumer) session(drain <-chan struct{}) error {
 	c.ready.Store(false)
 	started := time.Now()
 	c.log.Info("drain started", "timeout", c.cfg.DrainTimeout)
-	// basic.cancel: no new deliveries; those sent before cancel-ok still reach the workers
+	// basic.cancel once what is on its way has arrived: no new deliveries; those sent before cancel-ok still reach
+	// the workers; no ack goes out until cancel-ok
+	gate.hold(c.cfg.Prefetch)
 	if err := ch.Cancel(tag, false); err != nil {
 		c.log.Warn("basic.cancel failed", "err", err)
+	}
+	if err := gate.release(); err != nil {
+		c.log.Warn("could not ack (channel closed); the broker will redeliver the message", "err", err)
 	}
 	idle := make(chan struct{})
 	go func() { workers.Wait(); close(idle) }()
@@ -108,7 +115,7 @@ func (c *consumer) session(drain <-chan struct{}) error {
 }
 
 // process runs the handler and settles the delivery: ack, or hand a failure on and then ack.
-func (c *consumer) process(ctx context.Context, publisher *republisher, recorder *recorder, d amqp.Delivery) {
+func (c *consumer) process(ctx context.Context, gate *ackGate, publisher *republisher, recorder *recorder, d amqp.Delivery) {
 	retries := intHeader(d.Headers, retryHeader)
 	var failure error
 	var to route
@@ -125,16 +132,16 @@ func (c *consumer) process(ctx context.Context, publisher *republisher, recorder
 		if err := publisher.handOn(ctx, d, to, failure.Error()); err != nil {
 			c.log.Error("could not hand the message on; returning it to the queue", "err", err, "to", to.queue)
 			time.Sleep(time.Second) // a broken topology must not become a hot loop
-			_ = d.Nack(false, true)
+			gate.nack(d)
 			return
 		}
 		c.log.Warn("handler failed; handed on", "messageId", d.MessageId, "to", to.queue, "reason", failure.Error())
 	} else if err := recorder.record(ctx, d, retries); err != nil {
 		c.log.Error("could not record the message; returning it to the queue", "err", err)
-		_ = d.Nack(false, true)
+		gate.nack(d)
 		return
 	}
-	if err := d.Ack(false); err != nil {
+	if err := gate.ack(d); err != nil {
 		c.log.Warn("could not ack (channel closed); the broker will redeliver the message", "err", err)
 	}
 }
