@@ -176,7 +176,7 @@ export class Intake {
   async #consumeNow(prefetch: number): Promise<void> {
     if (this.#prefetch !== prefetch) await this.#channel.prefetch(prefetch);
     this.#prefetch = prefetch;
-    const tag = `${this.#o.tagPrefix}.${++this.#consumes}`;
+    const tag = `${this.#o.tagPrefix.slice(0, 200)}.${++this.#consumes}`; // a tag is at most 255 bytes
     this.#tag = tag;
     await this.#channel.consume(this.#o.queue, this.#onDelivery, { ...this.#o.consume, consumerTag: tag });
     if (this.#stopped) await this.#cancel(); // a drain began meanwhile
