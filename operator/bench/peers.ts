@@ -31,7 +31,9 @@ const scaleDowns = Number(values['scale-downs']);
 const connectionCounts = values.connections.split(',').filter(Boolean).map(Number);
 const phases = new Set(values.phases.split(','));
 const NS = 'bench-peers';
-const BACKLOG = { messages: 50, workMs: 2000, perReplica: 10 };
+// one pod (prefetch 10) needs 60 s for it: longer than KEDA's 30 s poll plus the HPA's 15 s sync, so neither scaler can
+// miss it (50 were done by one pod before KEDA's next poll, and its HPA never scaled)
+const BACKLOG = { messages: 300, workMs: 2000, perReplica: 10 };
 /** each scale-down cycle goes from this many pods to 1 */
 const SCALE_FROM = 5;
 const log = (msg: string): void => console.log(`[bench:peers ${new Date().toISOString().slice(11, 19)}] ${msg}`);
