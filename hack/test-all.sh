@@ -20,7 +20,11 @@ step "lint, types, generated types"
 npm run lint
 npm run typecheck
 node hack/gen-types.ts --check
-if want unit; then step "unit tier"; npm test; fi
+if want unit; then
+  step "unit tier"; npm test
+  step "Go unit tests (the Go reference image, hare-runc)"
+  for m in examples/consumers/go hack/docker-runc; do (cd "$m" && GOTOOLCHAIN=local go test .); done
+fi
 if want integration || want e2e; then step "RabbitMQ"; bash hack/ensure-rabbitmq.sh; fi
 if want integration; then step "integration tier"; npm run test:integration; fi
 if want e2e; then
