@@ -227,7 +227,7 @@ try {
 }
 
 const peaks = sampler?.peaks() ?? {};
-const row = (what: string, k: string, h: string): string => `${what.padEnd(46)}${k.padEnd(40)}${h}`;
+const row = (what: string, k: string, h: string): string => `${what.padEnd(46)}${k.padEnd(50)}${h}`;
 const downs = (r: Result): string => `${r.twice} / ${r.lost} / ${r.redelivered}`;
 const busy = (r: Result): string => `${r.busyRemoved} of ${r.removed} removed pods (${r.avoidable} with an idle pod kept)`;
 const conns = (r: Result): string => connectionCounts.map((n) => String(r.connections.get(n) ?? '-')).join(' / ');
