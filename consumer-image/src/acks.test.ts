@@ -1,6 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { ARRIVAL_MS, CoalescingAcks } from './acks.ts';
+import { settled } from '../test/testing/wait.ts';
 
 const delivery = (tag: number): ConsumeMessage => ({ fields: { deliveryTag: tag }, properties: {} }) as unknown as ConsumeMessage;
 
@@ -57,14 +58,6 @@ function setUp() {
     flush?.();
   };
   return { broker, counted, acks, deliver, runScheduled, advance };
-}
-
-/** Resolves to true once `p` has settled (checked after pending callbacks ran). */
-async function settled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  void p.then(() => (done = true), () => (done = true));
-  await new Promise((r) => setImmediate(r));
-  return done;
 }
 
 describe('CoalescingAcks', () => {

@@ -2,6 +2,7 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { Intake } from './intake.ts';
+import { settled } from '../test/testing/wait.ts';
 
 interface Pending {
   readonly op: string;
@@ -70,14 +71,6 @@ function intakeOn(channel: ScriptedChannel, prefetch = 20, holdAcks: (prefetch: 
     onCancelled: () => undefined,
     holdAcks,
   });
-}
-
-/** Resolves to true once `p` has settled (checked after pending callbacks ran). */
-async function settled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  void p.then(() => (done = true), () => (done = true));
-  await flush();
-  return done;
 }
 
 describe('Intake.stop', () => {

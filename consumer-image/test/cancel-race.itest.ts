@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoalescingAcks } from '../src/acks.ts';
 import { Intake } from '../src/intake.ts';
 import { BROKER_URI, uniqueName } from './testing/broker.ts';
+import { sleep } from './testing/wait.ts';
 
 let connection: ChannelModel;
 beforeAll(async () => void (connection = await connect(BROKER_URI)));
 afterAll(async () => connection.close());
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * One consumer of prefetch 10 whose handlers ack 2 to 10 ms after each delivery, stopped at a random moment; then what

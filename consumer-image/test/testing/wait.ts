@@ -1,4 +1,4 @@
-// Polling with a deadline, for tests that watch a real broker and real processes.
+// Polling with a deadline, for tests that watch a real broker and real processes; and whether a promise has settled.
 
 /** Resolves once the predicate holds; throws with `what` after timeoutMs. */
 export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
@@ -11,3 +11,11 @@ export async function waitFor(predicate: () => boolean | Promise<boolean>, timeo
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves to true once `p` has settled (checked after the callbacks pending now have run). */
+export async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void p.then(() => (done = true), () => (done = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
