@@ -100,6 +100,7 @@ function kubeconfigSource(flag: string | undefined, env: Record<string, string |
   return {
     file: flag ?? env.KUBECONFIG?.split(':').find((f) => f !== ''),
     inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
+    env: { KUBERNETES_SERVICE_HOST: env.KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT: env.KUBERNETES_SERVICE_PORT },
     homeFile: env.HOME ? join(env.HOME, '.kube', 'config') : undefined,
   };
 }

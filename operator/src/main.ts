@@ -1,6 +1,6 @@
 // Entry point: read configuration once, load the kubeconfig, run the operator until SIGTERM or SIGINT.
 import { ConfigError, parseConfig, USAGE } from './config.ts';
-import { loadKubeConfig } from './kube/kubeconfig.ts';
+import { loadCredentials } from './kube/kubeconfig.ts';
 import { createLogger, errorText } from './log.ts';
 import { Operator } from './operator.ts';
 
@@ -16,9 +16,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const kc = loadKubeConfig(config.kube);
-  log.info({ server: kc.getCurrentCluster()?.server, identity: config.identity, leaderElect: config.leaderElect }, 'starting hare-operator');
-  const operator = new Operator(config, kc, log, (reason) => {
+  const credentials = loadCredentials(config.kube);
+  log.info({ server: credentials.current().server, identity: config.identity, leaderElect: config.leaderElect }, 'starting hare-operator');
+  const operator = new Operator(config, credentials, log, (reason) => {
     log.error({ reason }, 'exiting');
     process.exit(1);
   });

@@ -6,6 +6,8 @@ export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = 'ConsumerPool';
 export const PLURAL = 'consumerpools';
+/** The ConsumerPool resource, as API paths name it. */
+export const POOL_RESOURCE = { group: GROUP, version: VERSION, plural: PLURAL };
 
 export const LABELS = {
   pool: 'hare.dev/pool',

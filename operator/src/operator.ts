@@ -1,6 +1,6 @@
 // Wires the operator together: informers, pod index, work queue, reconciler, leader election, HTTP endpoints.
 import type { Server } from 'node:http';
-import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Pool } from './api/pool.ts';
 import type { OperatorConfig } from './config.ts';
 import { Autoscaler, DepthSources, PodSignals, ScalerMetrics } from './autoscaler/index.ts';
@@ -8,17 +8,19 @@ import { systemClock } from './clock.ts';
 import { Controller, POD_SELECTOR } from './controller/controller.ts';
 import { PodIndex } from './controller/podindex.ts';
 import { WorkQueue } from './controller/workqueue.ts';
+import { KubeApi, LEASE_CONNECTIONS, MAX_CONNECTIONS } from './kube/api.ts';
 import { KubeClusterWriter, type WriteHook } from './kube/cluster.ts';
 import { KubeEventRecorder } from './kube/events.ts';
-import { ownConnections } from './kube/kubeconfig.ts';
+import type { CredentialSource } from './kube/kubeconfig.ts';
 import { LeaderElector } from './kube/leader.ts';
 import { KubeLeaseClient } from './kube/lease-client.ts';
 import { SecretReader } from './kube/secrets.ts';
 import { poolPage } from './kube/pool-page.ts';
-import { Reflector } from './kube/reflector.ts';
+import { Reflector, type Page } from './kube/reflector.ts';
+import { paths, Resources } from './kube/resources.ts';
 import { TransientError } from './errors.ts';
 import type { Logger } from './log.ts';
-import { GROUP, keyOf, PLURAL, REASONS, VERSION } from './metadata.ts';
+import { keyOf, PLURAL, POOL_RESOURCE, REASONS } from './metadata.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { Expectations } from './reconcile/expectations.ts';
 import { slimPod } from './reconcile/podstate.ts';
@@ -43,15 +45,16 @@ export class Operator {
   private readonly config: OperatorConfig;
   private readonly log: Logger;
   private readonly onFatal: (reason: string) => void;
+  private readonly api: KubeApi;
 
-  constructor(config: OperatorConfig, kc: KubeConfig, log: Logger, onFatal: (reason: string) => void) {
+  constructor(config: OperatorConfig, credentials: CredentialSource, log: Logger, onFatal: (reason: string) => void) {
     this.config = config;
     this.log = log;
     const { metrics } = this;
     const ns = config.namespace;
-    const core = kc.makeApiClient(CoreV1Api);
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    const watch = new Watch(kc);
+    const api = new KubeApi(credentials, { connections: MAX_CONNECTIONS });
+    this.api = api;
+    const watch = api;
     this.sources = new DepthSources({ connectionName: `hare-operator-autoscaler/${config.identity}`, log: log.child({ component: 'depth' }) });
     const expectations = new Expectations();
     const queue = new WorkQueue(undefined, {
@@ -64,10 +67,10 @@ export class Operator {
       if (this.elector && !this.elector.mayWrite()) throw new TransientError(`${verb} ${resource}: not the leader`);
       metrics.apiWrites.inc({ verb, resource });
     };
-    const writer = new KubeClusterWriter(kc, counted);
-    const events = new KubeEventRecorder(kc, log.child({ component: 'events' }), config.identity, counted);
+    const writer = new KubeClusterWriter(api, counted);
+    const events = new KubeEventRecorder(api, log.child({ component: 'events' }), config.identity, counted);
     const poolCache = { get: (namespace: string, name: string): Pool | undefined => this.pools.get(keyOf(namespace, name)) };
-    const secrets = new SecretReader(kc);
+    const secrets = new SecretReader(api);
     this.topology = new TopologyKeeper({
       broker: brokerTopology(this.sources), secrets, pools: poolCache, writer, events, log: log.child({ component: 'topology' }), clock: systemClock,
     });
@@ -107,23 +110,17 @@ export class Operator {
       },
     };
     const podHandlers = this.controller.podHandlers();
-    const crd = { group: GROUP, version: VERSION, plural: PLURAL };
+    const calls = new Resources(api);
     this.pools = new Reflector<Pool>({
-      name: PLURAL, watch, log,
-      path: ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
-      list: async (page) => poolPage(ns
-        ? await custom.listNamespacedCustomObject({ ...crd, namespace: ns, limit: page.limit, _continue: page.continue })
-        : await custom.listClusterCustomObject({ ...crd, limit: page.limit, _continue: page.continue })),
+      name: PLURAL, watch, log, path: paths.custom(POOL_RESOURCE, ns),
+      list: async (page) => poolPage(ns ? await calls.listNamespacedCustomObject(ns, page) : await calls.listClusterCustomObject(page)),
       handlers: poolHandlers,
       onRelist: () => metrics.relists.inc({ resource: PLURAL }),
     });
     this.pods = new Reflector<V1Pod>({
       name: 'pods', watch, log, labelSelector: POD_SELECTOR, transform: slimPod,
-      path: ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods',
-      list: (page) => {
-        const q = { labelSelector: page.labelSelector, limit: page.limit, _continue: page.continue };
-        return ns ? core.listNamespacedPod({ namespace: ns, ...q }) : core.listPodForAllNamespaces(q);
-      },
+      path: ns ? paths.core(ns, 'pods') : paths.coreAll('pods'),
+      list: async (page) => (ns ? await calls.listNamespacedPod(ns, page) : await calls.listPodForAllNamespaces(page)) as Page<V1Pod>,
       handlers: {
         // the pool is enqueued even if the index throws (the reflector logs it with the pod's key)
         add: (p) => { try { this.index.add(p); } finally { podHandlers.add(p); } },
@@ -134,7 +131,7 @@ export class Operator {
     });
     if (config.leaderElect) {
       this.elector = new LeaderElector({
-        client: new KubeLeaseClient(ownConnections(kc), config.lease), identity: config.identity, log: log.child({ component: 'leader' }),
+        client: new KubeLeaseClient(new KubeApi(credentials, { connections: LEASE_CONNECTIONS }), config.lease), identity: config.identity, log: log.child({ component: 'leader' }),
         timing: { leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs },
       });
     }
@@ -171,6 +168,7 @@ export class Operator {
     await this.elector?.stop();
     this.pools.stop();
     this.pods.stop();
+    this.api.close();
     await Promise.all(this.servers.map(closeServer));
   }
 

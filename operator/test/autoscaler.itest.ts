@@ -1,11 +1,12 @@
 // The autoscaler end to end at the integration tier: a real RabbitMQ, a real API server, the operator process.
 // Pods do not run here (no kubelet); the test publishes, consumes and holds messages itself.
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from '../src/api/pool.ts';
 import { httpStatus } from '../src/errors.ts';
+import { KubeApi } from '../src/kube/api.ts';
 import { KubeClusterWriter } from '../src/kube/cluster.ts';
+import { loadCredentials } from '../src/kube/kubeconfig.ts';
 import { FIELD_MANAGERS } from '../src/metadata.ts';
 import { broker, brokerProxy, AMQP_URI, MANAGEMENT_URI, type Broker, type BrokerProxy } from './support/broker.ts';
 import { createPool, freshNamespace, getPool, kube, waitFor, type Kube } from './support/kube.ts';
@@ -219,9 +220,7 @@ describe('autoscaler', () => {
     await createPool(k, ns, poolManifest('precondition', { replicas: 1 }));
     const stale = await getPool(k, ns, 'precondition');
     await k.kubectl('scale', 'cpool/precondition', '-n', ns, '--replicas=5');
-    const kc = new KubeConfig();
-    kc.loadFromFile(k.kubeconfig);
-    const writer = new KubeClusterWriter(kc);
+    const writer = new KubeClusterWriter(new KubeApi(loadCredentials({ file: k.kubeconfig, inCluster: false }), { connections: 1 }));
     const refused = await writer.setReplicas(stale, 3, FIELD_MANAGERS.autoscaler).then(() => 'written', (err: unknown) => httpStatus(err));
     expect(refused).toBe(409);
     expect(await replicas('precondition')).toBe(5);

@@ -1,10 +1,11 @@
 // Leader election on a real Lease: one writer at a time, fast hand-over on SIGTERM, within the lease on SIGKILL, and
 // no write by a leader whose API server hangs once a standby has taken over.
 import { randomBytes } from 'node:crypto';
-import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadKubeConfig, ownConnections } from '../src/kube/kubeconfig.ts';
+import { KubeApi, LEASE_CONNECTIONS, MAX_CONNECTIONS } from '../src/kube/api.ts';
+import { loadCredentials } from '../src/kube/kubeconfig.ts';
 import { KubeLeaseClient } from '../src/kube/lease-client.ts';
+import { Resources } from '../src/kube/resources.ts';
 import { AMQP_URI, broker, type Broker } from './support/broker.ts';
 import { createPool, freshNamespace, kube, poolPods, waitFor, type Kube } from './support/kube.ts';
 import { MetricsRecorder } from './support/metrics-recorder.ts';
@@ -141,9 +142,10 @@ describe('leader election when the API server hangs (a stalling proxy in front o
   it('gives lease requests a connection of their own, a deadline, and a fresh connection after one went dead', async () => {
     const proxy = await stallingProxy(k.kubeconfig);
     try {
-      const shared = loadKubeConfig({ file: proxy.kubeconfig, inCluster: false });
-      const lease = new KubeLeaseClient(ownConnections(shared), { namespace: stallNs, name: 'no-such-lease' });
-      await shared.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: stallNs });
+      const credentials = loadCredentials({ file: proxy.kubeconfig, inCluster: false });
+      const shared = new KubeApi(credentials, { connections: MAX_CONNECTIONS });
+      const lease = new KubeLeaseClient(new KubeApi(credentials, { connections: LEASE_CONNECTIONS }), { namespace: stallNs, name: 'no-such-lease' });
+      await new Resources(shared).listNamespacedPod(stallNs, { limit: 10 });
       expect(proxy.accepted).toBe(1);
       expect(await lease.read(AbortSignal.timeout(5000))).toBeUndefined();
       expect(proxy.accepted).toBe(2); // not multiplexed on the shared connection

@@ -2,8 +2,7 @@
 import { DepthReadError, httpFailureKind, messageOf } from './read-error.ts';
 import { parseChannels, parseConnectionNames, parseQueue, perConnectionUnacked } from './management-parse.ts';
 import type { ConsumerUnacked, ManagementQueue } from './management-parse.ts';
-import { fetch as undiciFetch, type Agent } from 'undici';
-import { httpsAgent, type BrokerTls } from './tls.ts';
+import { tlsFetch, type BrokerTls, type TlsFetch } from './tls.ts';
 import { managementTarget, scrub } from './uri.ts';
 import type { ManagementTarget } from './uri.ts';
 
@@ -31,12 +30,12 @@ export class ManagementClient {
   readonly #o: ManagementClientOptions;
   readonly #lists = new Map<string, CacheEntry>();
   /** A dispatcher of its own when the pool brings TLS material; else the runtime's global one. */
-  readonly #agent: Agent | undefined;
+  readonly #fetch: TlsFetch;
 
   constructor(uri: string, options: ManagementClientOptions) {
     this.target = managementTarget(uri);
     this.#o = options;
-    this.#agent = options.tls === undefined ? undefined : httpsAgent(options.tls);
+    this.#fetch = options.tls === undefined ? (url, init) => fetch(url, init) : tlsFetch(options.tls);
   }
 
   /** Counts, rates and consumer channels of one queue; throws DepthReadError. */
@@ -75,7 +74,7 @@ export class ManagementClient {
     let res: Pick<Response, 'ok' | 'status' | 'text' | 'json'>;
     try {
       const init = { headers, signal: AbortSignal.timeout(this.#o.timeoutMs) };
-      res = this.#agent === undefined ? await fetch(url, init) : await undiciFetch(url, { ...init, dispatcher: this.#agent });
+      res = await this.#fetch(url, init);
     } catch (err) {
       const timeout = err instanceof Error && err.name === 'TimeoutError';
       const text = timeout ? `no answer within ${this.#o.timeoutMs} ms` : this.#scrub(messageOf(err));

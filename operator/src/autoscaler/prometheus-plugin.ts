@@ -1,10 +1,9 @@
 // RabbitMQ's Prometheus plugin (rabbitmq_prometheus, port 15692) as a source of a queue's counts without the
 // management plugin: GET /metrics/detailed for the queue_coarse_metrics and queue_consumer_count families.
-import { fetch as undiciFetch, type Agent } from 'undici';
 import { boundedText, type Fetch } from './bounded-fetch.ts';
 import { DepthReadError, messageOf } from './read-error.ts';
 import { samples } from './prometheus-text.ts';
-import { httpsAgent, type BrokerTls } from './tls.ts';
+import { tlsFetch, type BrokerTls } from './tls.ts';
 import { managementTarget, scrub, type ManagementTarget } from './uri.ts';
 
 export interface PluginQueue {
@@ -30,8 +29,8 @@ export class PrometheusClient {
   constructor(uri: string, options: PrometheusClientOptions) {
     this.target = managementTarget(uri);
     this.#o = options;
-    const agent: Agent | undefined = options.tls === undefined ? undefined : httpsAgent(options.tls);
-    this.#fetch = options.fetch ?? (agent === undefined ? (url, init) => fetch(url, init) : (url, init) => undiciFetch(url, { ...init, dispatcher: agent }));
+    const secure = options.tls === undefined ? undefined : tlsFetch(options.tls);
+    this.#fetch = options.fetch ?? (secure === undefined ? (url, init) => fetch(url, init) : (url, init) => secure(url, { headers: {}, ...init }));
   }
 
   /** The counts of one queue; throws DepthReadError. */

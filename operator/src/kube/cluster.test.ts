@@ -1,16 +1,15 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { REASONS } from '../metadata.ts';
+import { fixedCredentials } from '../testing/fakes.ts';
 import { makePod, makePool } from '../testing/fixtures.ts';
+import { KubeApi } from './api.ts';
 import { KubeClusterWriter, type WriteHook } from './cluster.ts';
 import { KubeEventRecorder } from './events.ts';
 
 /** A cluster nothing listens on: a write that got past the gate would fail with a connection error instead. */
-function nowhere(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromClusterAndUser({ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }, { name: 'u', token: 't' });
-  return kc;
+function nowhere(): KubeApi {
+  return new KubeApi(fixedCredentials({ server: 'https://127.0.0.1:1', insecureSkipTLSVerify: true, authorization: 'Bearer t' }), { connections: 1 });
 }
 
 describe('the write gate', () => {

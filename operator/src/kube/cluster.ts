@@ -1,10 +1,10 @@
 // The operator's writes to the API server (pods, pool status, the scale subresource), behind ClusterWriter.
-import {
-  CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod,
-} from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { Pool } from '../api/pool.ts';
 import { httpStatus } from '../errors.ts';
-import { API_VERSION, FIELD_MANAGERS, GROUP, KIND, PLURAL, VERSION } from '../metadata.ts';
+import type { KubeApi } from './api.ts';
+import { Resources } from './resources.ts';
+import { API_VERSION, FIELD_MANAGERS, KIND } from '../metadata.ts';
 import type { ClusterWriter } from '../reconcile/ports.ts';
 import type { ScalerStatus } from '../status/autoscaler-status.ts';
 import type { OperatorStatus } from '../status/status.ts';
@@ -18,25 +18,23 @@ import type { ReplayStatus } from '../replay/runner.ts';
 export type WriteHook = (verb: 'create' | 'delete' | 'patch', resource: string) => void;
 
 export class KubeClusterWriter implements ClusterWriter {
-  private readonly core: CoreV1Api;
-  private readonly custom: CustomObjectsApi;
+  private readonly api: Resources;
   private readonly onWrite: WriteHook;
 
-  constructor(kc: KubeConfig, onWrite: WriteHook = () => undefined) {
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.custom = kc.makeApiClient(CustomObjectsApi);
+  constructor(api: KubeApi, onWrite: WriteHook = () => undefined) {
+    this.api = new Resources(api);
     this.onWrite = onWrite;
   }
 
   async createPod(pod: V1Pod): Promise<V1Pod> {
     this.onWrite('create', 'pods'); // a refusal rejects this promise, not the caller's loop
-    return this.core.createNamespacedPod({ namespace: pod.metadata?.namespace ?? '', body: pod, fieldManager: FIELD_MANAGERS.operator });
+    return this.api.createNamespacedPod(pod.metadata?.namespace ?? '', pod, FIELD_MANAGERS.operator);
   }
 
   async deletePod(namespace: string, name: string, uid: string): Promise<void> {
     this.onWrite('delete', 'pods');
     try {
-      await this.core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid } } });
+      await this.api.deleteNamespacedPod(namespace, name, uid);
     } catch (err) {
       if (httpStatus(err) !== 404) throw err;
     }
@@ -49,14 +47,8 @@ export class KubeClusterWriter implements ClusterWriter {
   private async applyStatusAs(pool: Pool, status: object, fieldManager: string): Promise<void> {
     const { name, namespace } = pool.metadata;
     this.onWrite('patch', 'consumerpools/status');
-    await this.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: GROUP, version: VERSION, plural: PLURAL, namespace, name,
-        body: { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, status },
-        fieldManager, force: true,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    );
+    const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, status };
+    await this.api.patchNamespacedCustomObjectStatus(namespace, name, body, fieldManager);
   }
 
   /** Server-side applies the autoscaler's status fields with the autoscaler's field manager. */
@@ -82,14 +74,12 @@ export class KubeClusterWriter implements ClusterWriter {
   async setReplicas(pool: Pool, replicas: number, fieldManager: string): Promise<void> {
     const { name, namespace, resourceVersion } = pool.metadata;
     const body = { metadata: resourceVersion === undefined ? {} : { resourceVersion }, spec: { replicas } };
-    const target = { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body, fieldManager };
-    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
     if (pool.spec.replicas === undefined) {
       this.onWrite('patch', 'consumerpools');
-      await this.custom.patchNamespacedCustomObject(target, merge);
+      await this.api.patchNamespacedCustomObject(namespace, name, body, fieldManager);
     } else {
       this.onWrite('patch', 'consumerpools/scale');
-      await this.custom.patchNamespacedCustomObjectScale(target, merge);
+      await this.api.patchNamespacedCustomObjectScale(namespace, name, body, fieldManager);
     }
   }
 }

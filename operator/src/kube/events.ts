@@ -1,11 +1,13 @@
 // Kubernetes Events on pools (core/v1, shown by kubectl describe): repeats within 10 minutes bump a count.
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Event } from '@kubernetes/client-node';
 import type { Pool } from '../api/pool.ts';
 import { API_VERSION, EVENT_SOURCE, KIND, keyOf, type Reason } from '../metadata.ts';
 import { httpStatus } from '../errors.ts';
 import { errorText, type Logger } from '../log.ts';
 import type { EventSink, EventType } from '../reconcile/ports.ts';
+import type { KubeApi } from './api.ts';
 import type { WriteHook } from './cluster.ts';
+import { Resources } from './resources.ts';
 
 const REPEAT_WINDOW_MS = 10 * 60_000;
 const MAX_TRACKED = 4096;
@@ -13,15 +15,15 @@ const MAX_TRACKED = 4096;
 interface Seen { name: string; count: number; first: Date; last: number }
 
 export class KubeEventRecorder implements EventSink {
-  private readonly core: CoreV1Api;
+  private readonly api: Resources;
   private readonly seen = new Map<string, Seen>();
   private readonly log: Logger;
   private readonly instance: string;
 
   private readonly onWrite: WriteHook;
 
-  constructor(kc: KubeConfig, log: Logger, instance: string, onWrite: WriteHook = () => undefined) {
-    this.core = kc.makeApiClient(CoreV1Api);
+  constructor(api: KubeApi, log: Logger, instance: string, onWrite: WriteHook = () => undefined) {
+    this.api = new Resources(api);
     this.log = log;
     this.instance = instance;
     this.onWrite = onWrite;
@@ -46,10 +48,7 @@ export class KubeEventRecorder implements EventSink {
       seen.last = now.getTime();
       try {
         this.onWrite('patch', 'events');
-        await this.core.patchNamespacedEvent(
-          { name: seen.name, namespace, body: { count: seen.count, lastTimestamp: now } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
+        await this.api.patchNamespacedEvent(namespace, seen.name, { count: seen.count, lastTimestamp: now });
         return;
       } catch (err) {
         if (httpStatus(err) !== 404) throw err; // the event expired: record a new one
@@ -65,7 +64,7 @@ export class KubeEventRecorder implements EventSink {
       firstTimestamp: now, lastTimestamp: now, count: 1,
     };
     this.onWrite('create', 'events');
-    const created = await this.core.createNamespacedEvent({ namespace, body: event });
+    const created = await this.api.createNamespacedEvent(namespace, event);
     this.remember(key, { name: created.metadata?.name ?? '', count: 1, first: now, last: now.getTime() });
   }
 

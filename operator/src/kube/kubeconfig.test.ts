@@ -1,65 +1,69 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { loadKubeConfig, ownConnections } from './kubeconfig.ts';
+import { inCluster, loadCredentials } from './kubeconfig.ts';
 
-const CA = 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJ-not-a-real-cert'; // only passed to the TLS options, never used
-function kubeconfigFile(): string {
+const PEM = '-----BEGIN CERTIFICATE-----\nnot-a-real-cert\n-----END CERTIFICATE-----\n'; // only carried, never parsed here
+
+function kubeconfigFile(user: object, cluster: object = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'kc-'));
   const file = join(dir, 'config');
   writeFileSync(file, JSON.stringify({
     apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
-    clusters: [{ name: 'k', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': CA } }],
-    users: [{ name: 'u', user: { token: 't' } }],
+    clusters: [{ name: 'k', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': Buffer.from(PEM).toString('base64'), ...cluster } }],
+    users: [{ name: 'u', user }],
     contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
   }));
   return file;
 }
 
-describe('loadKubeConfig', () => {
+describe('loadCredentials', () => {
   it('never falls back to localhost:8080', () => {
-    expect(() => loadKubeConfig({ inCluster: false })).toThrow(/no cluster configured/);
-    expect(() => loadKubeConfig({ file: '/nonexistent/kubeconfig', inCluster: false })).toThrow(/does not exist/);
+    expect(() => loadCredentials({ inCluster: false })).toThrow(/no cluster configured/);
+    expect(() => loadCredentials({ file: '/nonexistent/kubeconfig', inCluster: false })).toThrow(/does not exist/);
   });
 
-  it('gives every request the same HTTP dispatcher, so connections are reused', async () => {
-    const kc = loadKubeConfig({ file: kubeconfigFile(), inCluster: false });
-    const a = new RequestContext('https://127.0.0.1:6443/api', 'GET');
-    const b = new RequestContext('https://127.0.0.1:6443/api', 'GET');
-    await kc.applySecurityAuthentication(a);
-    await kc.applySecurityAuthentication(b);
-    expect(a.getDispatcher()).toBeDefined();
-    expect(b.getDispatcher()).toBe(a.getDispatcher());
-    expect(b.getHeaders().Authorization).toBe('Bearer t');
+  it('reads a kubeconfig with client-node in a child process: server, CA and the bearer token', () => {
+    const creds = loadCredentials({ file: kubeconfigFile({ token: 't' }), inCluster: false }).current();
+    expect(creds).toMatchObject({ server: 'https://127.0.0.1:6443', ca: PEM, authorization: 'Bearer t' });
   });
 
-  it('gives concurrent first requests one dispatcher too (a burst at start-up must not open a pool per request)', async () => {
-    const kc = loadKubeConfig({ file: kubeconfigFile(), inCluster: false });
-    const burst = Array.from({ length: 8 }, () => new RequestContext('https://127.0.0.1:6443/api', 'GET'));
-    await Promise.all(burst.map((c) => kc.applySecurityAuthentication(c)));
-    expect(new Set(burst.map((c) => c.getDispatcher())).size).toBe(1);
+  it('runs an exec plugin (as kubectl does), and runs it again on renew()', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kc-exec-'));
+    const count = join(dir, 'count');
+    writeFileSync(count, '0');
+    const plugin = join(dir, 'plugin.sh');
+    writeFileSync(plugin, `#!/bin/sh\nn=$(($(cat ${count}) + 1)); echo $n > ${count}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"tok-'$n'"}}'\n`, { mode: 0o755 });
+    const source = loadCredentials({ file: kubeconfigFile({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } }), inCluster: false });
+    expect(source.current().authorization).toBe('Bearer tok-1');
+    expect(await source.renew()).toBe(true);
+    expect(source.current().authorization).toBe('Bearer tok-2');
+    expect(await source.renew()).toBe(false); // at most once per 10 s: a 401 storm does not fork a plugin per request
   });
 
-  it('gives lease traffic a dispatcher of its own, with the same credentials', async () => {
-    const kc = loadKubeConfig({ file: kubeconfigFile(), inCluster: false });
-    const lease = ownConnections(kc);
-    const [a, b] = [new RequestContext('https://127.0.0.1:6443/api', 'GET'), new RequestContext('https://127.0.0.1:6443/api', 'GET')];
-    await kc.applySecurityAuthentication(a);
-    await lease.applySecurityAuthentication(b);
-    expect(b.getDispatcher()).toBeDefined();
-    expect(b.getDispatcher()).not.toBe(a.getDispatcher());
-    expect(b.getHeaders().Authorization).toBe('Bearer t');
+  it('says what is wrong with a kubeconfig it cannot use', () => {
+    expect(() => loadCredentials({ file: kubeconfigFile({ token: 't' }, { 'proxy-url': 'http://proxy:3128' }), inCluster: false }))
+      .toThrow(/proxy-url \(http:\/\/proxy:3128\) is not supported/);
+  });
+});
+
+describe('inCluster', () => {
+  it('reads the ServiceAccount token again once a minute, as the kubelet rotates it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sa-'));
+    writeFileSync(join(dir, 'ca.crt'), PEM);
+    writeFileSync(join(dir, 'token'), 'one\n');
+    let now = 0;
+    const source = inCluster({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '6443' }, dir, () => now);
+    expect(source.current()).toEqual({ server: 'https://[fd00::1]:6443', ca: PEM, authorization: 'Bearer one' });
+    writeFileSync(join(dir, 'token'), 'two\n');
+    now = 59_000;
+    expect(source.current().authorization).toBe('Bearer one');
+    now = 60_000;
+    expect(source.current().authorization).toBe('Bearer two');
   });
 
-  it('works around the client, which builds a new dispatcher per request (fails once upstream caches it)', async () => {
-    const plain = new KubeConfig();
-    plain.loadFromFile(kubeconfigFile());
-    const a = new RequestContext('https://127.0.0.1:6443/api', 'GET');
-    const b = new RequestContext('https://127.0.0.1:6443/api', 'GET');
-    await plain.applySecurityAuthentication(a);
-    await plain.applySecurityAuthentication(b);
-    expect(b.getDispatcher()).not.toBe(a.getDispatcher());
+  it('refuses to guess a server without KUBERNETES_SERVICE_HOST', () => {
+    expect(() => inCluster({}, '/nonexistent')).toThrow(/KUBERNETES_SERVICE_HOST is not set/);
   });
 });

@@ -1,68 +1,25 @@
-// Loads the kubeconfig explicitly: a file (flag or KUBECONFIG), in-cluster, or a clear error. Never localhost:8080.
-import { existsSync } from 'node:fs';
-import type { AgentOptions } from 'node:https';
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
-import { Agent, type Dispatcher } from 'undici';
+// Credentials for the API server: a kubeconfig file (flag or KUBECONFIG), in-cluster, or a clear error. Never localhost:8080.
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
-/** Connections to the API server at most (undici negotiates HTTP/2 and multiplexes on one; over HTTP/1.1, sockets). */
-export const MAX_CONNECTIONS = 24;
-
-/**
- * The lease's own pool: one HTTP/1.1 socket. undici speaks HTTP/2 to the API server by default, multiplexing every
- * request on one connection, and an aborted HTTP/2 request leaves its dead connection in place for the next one.
- * An aborted HTTP/1.1 request closes its socket, so the next renewal dials afresh.
- */
-export const LEASE_POOL: Pool = { connections: 1, http2: false };
-
-export interface Pool {
-  connections: number;
-  http2: boolean;
+/** What a request needs: where, the TLS material (PEM) and the Authorization header. */
+export interface Credentials {
+  server: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  authorization?: string;
+  insecureSkipTLSVerify?: boolean;
+  tlsServerName?: string;
 }
 
-/**
- * A KubeConfig whose requests share one HTTP dispatcher per cluster and user, with a bounded connection pool.
- * @kubernetes/client-node 2.0.1 builds a new undici Agent, and so a new TLS connection, for every request:
- * under load that meant a TLS handshake per call and hundreds of MB of sockets and TLS state.
- */
-export class SharedConnectionKubeConfig extends KubeConfig {
-  /** Promises, so that concurrent first requests share one pool too (a burst at start-up made one Agent each). */
-  private readonly dispatchers = new Map<string, Promise<Dispatcher>>();
-  private readonly pool: Pool;
-
-  constructor(pool: Pool = { connections: MAX_CONNECTIONS, http2: true }) {
-    super();
-    this.pool = pool;
-  }
-
-  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    const fresh = context.getDispatcher();
-    if (!fresh) return;
-    const key = `${this.getCurrentCluster()?.name ?? ''}/${this.getCurrentUser()?.name ?? ''}`;
-    let shared = this.dispatchers.get(key);
-    if (!shared) {
-      shared = this.pooled(fresh);
-      this.dispatchers.set(key, shared);
-    }
-    context.setDispatcher(await shared);
-  }
-
-  /** The client's own TLS settings on an Agent with a connection limit (proxies keep the client's dispatcher). */
-  private async pooled(fresh: Dispatcher): Promise<Dispatcher> {
-    const tls: AgentOptions = {};
-    await this.applyToHTTPSOptions(tls);
-    const opts = this.createDispatcherOptions(this.getCurrentCluster(), tls);
-    if (opts.type !== 'agent') return fresh;
-    void fresh.close();
-    return new Agent({ connect: opts.connect, connections: this.pool.connections, allowH2: this.pool.http2 });
-  }
-}
-
-/** The same cluster and credentials on a connection pool of its own (for lease traffic). */
-export function ownConnections(kc: KubeConfig, pool = LEASE_POOL): KubeConfig {
-  const own = new SharedConnectionKubeConfig(pool);
-  own.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
-  return own;
+/** The credentials of now, and a way to renew them after a 401 (true when they may have changed). */
+export interface CredentialSource {
+  current(): Credentials;
+  renew(): Promise<boolean>;
 }
 
 export interface KubeconfigSource {
@@ -70,23 +27,84 @@ export interface KubeconfigSource {
   file?: string;
   /** KUBERNETES_SERVICE_HOST is set (running in a pod) */
   inCluster: boolean;
+  /** KUBERNETES_SERVICE_HOST and _PORT, for in-cluster */
+  env?: { KUBERNETES_SERVICE_HOST?: string; KUBERNETES_SERVICE_PORT?: string };
   /** ~/.kube/config, tried last */
   homeFile?: string;
 }
 
-export function loadKubeConfig(source: KubeconfigSource): KubeConfig {
-  const kc = new SharedConnectionKubeConfig();
+/** Where a pod's ServiceAccount credentials are mounted. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** A bound ServiceAccount token is rotated by the kubelet: the file is read again at most this often. */
+const TOKEN_REREAD_MS = 60_000;
+
+/** A kubeconfig's exec plugin is run again after a 401 at most this often. */
+const RENEW_MIN_MS = 10_000;
+
+const CHILD = fileURLToPath(new URL(`./kubeconfig-child${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+export function loadCredentials(source: KubeconfigSource): CredentialSource {
   if (source.file) {
     if (!existsSync(source.file)) throw new Error(`kubeconfig ${source.file} does not exist`);
-    kc.loadFromFile(source.file);
-  } else if (source.inCluster) {
-    kc.loadFromCluster();
-  } else if (source.homeFile && existsSync(source.homeFile)) {
-    kc.loadFromFile(source.homeFile);
-  } else {
-    throw new Error('no cluster configured: pass --kubeconfig, set KUBECONFIG, or run inside a cluster');
+    return kubeconfigFile(source.file);
   }
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig has no current cluster (check current-context)');
-  return kc;
+  if (source.inCluster) return inCluster(source.env ?? {}, SERVICE_ACCOUNT_DIR);
+  if (source.homeFile && existsSync(source.homeFile)) return kubeconfigFile(source.homeFile);
+  throw new Error('no cluster configured: pass --kubeconfig, set KUBECONFIG, or run inside a cluster');
+}
+
+/** A pod's own credentials, as client-go's rest.InClusterConfig reads them; the token file is re-read as it rotates. */
+export function inCluster(env: NonNullable<KubeconfigSource['env']>, dir: string, now: () => number = Date.now): CredentialSource {
+  const host = env.KUBERNETES_SERVICE_HOST ?? '';
+  const port = env.KUBERNETES_SERVICE_PORT ?? '443';
+  if (!host) throw new Error('KUBERNETES_SERVICE_HOST is not set: not running in a cluster');
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const ca = readFileSync(`${dir}/ca.crt`, 'utf8');
+  const read = (): Credentials => ({ server, ca, authorization: `Bearer ${readFileSync(`${dir}/token`, 'utf8').trim()}` });
+  let creds = read();
+  let readAt = now();
+  return {
+    current: () => {
+      if (now() - readAt >= TOKEN_REREAD_MS) {
+        creds = read();
+        readAt = now();
+      }
+      return creds;
+    },
+    renew: () => {
+      creds = read();
+      readAt = now();
+      return Promise.resolve(true);
+    },
+  };
+}
+
+/** A kubeconfig file, read by client-node in a child process (kubeconfig-child.ts), again after a 401. */
+function kubeconfigFile(file: string): CredentialSource {
+  let creds = parse(run(() => execFileSync(process.execPath, [CHILD, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), file));
+  let renewedAt = 0;
+  return {
+    current: () => creds,
+    renew: async () => {
+      if (Date.now() - renewedAt < RENEW_MIN_MS) return false;
+      renewedAt = Date.now();
+      const { stdout } = await promisify(execFile)(process.execPath, [CHILD, file], { encoding: 'utf8' });
+      creds = parse(stdout);
+      return true;
+    },
+  };
+}
+
+function run(f: () => string, file: string): string {
+  try {
+    return f();
+  } catch (err) {
+    const stderr = (err as { stderr?: unknown }).stderr;
+    throw new Error(`kubeconfig ${file}: ${typeof stderr === 'string' && stderr ? stderr : String(err)}`, { cause: err });
+  }
+}
+
+function parse(json: string): Credentials {
+  return JSON.parse(json) as Credentials;
 }

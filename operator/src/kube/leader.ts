@@ -1,5 +1,4 @@
 // Leader election loop on a Lease: acquire, renew every retry period, stop writing the moment the renew deadline passes.
-import { V1MicroTime, type V1LeaseSpec } from '@kubernetes/client-node';
 import { monotonicClock, type Clock } from '../clock.ts';
 import { httpStatus } from '../errors.ts';
 import { errorText, type Logger } from '../log.ts';
@@ -93,7 +92,7 @@ export class LeaderElector {
       await this.withDeadline(budget, async (signal) => {
         const current = await this.client.read(signal);
         if (!current || current.spec?.holderIdentity !== this.identity) return;
-        const spec = { ...current.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: new V1MicroTime() };
+        const spec = { ...current.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: new Date() };
         await this.client.replace({ ...current, spec }, signal);
       });
     } catch (err) {
@@ -110,7 +109,7 @@ export class LeaderElector {
         const now = this.clock.now();
         this.observation = observe(this.observation, current?.spec, now);
         if (!mayTake(this.observation, this.identity, this.timing, now)) return false;
-        const spec = micro(nextSpec(current?.spec, this.identity, this.timing, new Date()));
+        const spec = nextSpec(current?.spec, this.identity, this.timing, new Date());
         if (current) await this.client.replace({ ...current, spec }, signal);
         else await this.client.create(spec, signal);
         return true;
@@ -173,10 +172,4 @@ export class LeaderElector {
       };
     });
   }
-}
-
-/** Lease times are MicroTime on the wire. */
-function micro(spec: V1LeaseSpec): V1LeaseSpec {
-  const m = (d: Date | undefined): V1MicroTime | undefined => (d ? new V1MicroTime(d.getTime()) : undefined);
-  return { ...spec, acquireTime: m(spec.acquireTime), renewTime: m(spec.renewTime) };
 }

@@ -1,8 +1,8 @@
 // The Lease calls of leader election: each one aborted by its caller's signal, on a connection pool of its own.
-import {
-  CoordinationV1Api, Observable, type ConfigurationOptions, type KubeConfig, type V1Lease, type V1LeaseSpec,
-} from '@kubernetes/client-node';
+import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import { httpStatus } from '../errors.ts';
+import type { KubeApi } from './api.ts';
+import { Resources } from './resources.ts';
 
 /** What the leader loop needs of the API server; a fake in unit tests. */
 export interface LeaseClient {
@@ -14,18 +14,18 @@ export interface LeaseClient {
 }
 
 export class KubeLeaseClient implements LeaseClient {
-  private readonly api: CoordinationV1Api;
+  private readonly api: Resources;
   private readonly lease: { namespace: string; name: string };
 
-  /** `kc` should have a pool of its own (kubeconfig.ts ownConnections), so renewals never queue behind bulk writes. */
-  constructor(kc: KubeConfig, lease: { namespace: string; name: string }) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+  /** `api` should have a pool of its own (LEASE_CONNECTIONS), so renewals never queue behind bulk writes. */
+  constructor(api: KubeApi, lease: { namespace: string; name: string }) {
+    this.api = new Resources(api);
     this.lease = lease;
   }
 
   async read(signal: AbortSignal): Promise<V1Lease | undefined> {
     try {
-      return await this.api.readNamespacedLease(this.lease, abortedBy(signal));
+      return await this.api.readNamespacedLease(this.lease.namespace, this.lease.name, signal);
     } catch (err) {
       if (httpStatus(err) === 404) return undefined;
       throw err;
@@ -33,27 +33,17 @@ export class KubeLeaseClient implements LeaseClient {
   }
 
   async create(spec: V1LeaseSpec, signal: AbortSignal): Promise<void> {
-    await this.api.createNamespacedLease({ namespace: this.lease.namespace, body: { metadata: { ...this.lease }, spec } }, abortedBy(signal));
+    await this.api.createNamespacedLease(this.lease.namespace, { metadata: { ...this.lease }, spec: micro(spec) }, signal);
   }
 
   async replace(lease: V1Lease, signal: AbortSignal): Promise<void> {
-    await this.api.replaceNamespacedLease({ ...this.lease, body: lease }, abortedBy(signal));
+    const body = { ...lease, spec: lease.spec && micro(lease.spec) };
+    await this.api.replaceNamespacedLease(this.lease.namespace, this.lease.name, body, signal);
   }
 }
 
-/**
- * Per-request options that hand `signal` to fetch: connecting, sending and waiting for the answer all end when it
- * fires. client-node 2.x takes middleware per call; it runs after authentication has set the dispatcher.
- */
-export function abortedBy(signal: AbortSignal): ConfigurationOptions {
-  return {
-    middleware: [{
-      pre: (context) => {
-        context.setSignal(signal);
-        return new Observable(Promise.resolve(context));
-      },
-      post: (response) => new Observable(Promise.resolve(response)),
-    }],
-    middlewareMergeStrategy: 'append',
-  };
+/** Lease times are MicroTime on the wire: RFC 3339 with exactly six fractional digits. */
+function micro(spec: V1LeaseSpec): V1LeaseSpec {
+  const m = (d: unknown): unknown => (d instanceof Date ? d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') : d);
+  return { ...spec, acquireTime: m(spec.acquireTime), renewTime: m(spec.renewTime) } as V1LeaseSpec;
 }

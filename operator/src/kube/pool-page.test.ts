@@ -4,9 +4,9 @@ import { makePool } from '../testing/fixtures.ts';
 import { poolPage } from './pool-page.ts';
 
 describe('poolPage', () => {
-  it('carries the continue token of a custom-object list (plain JSON: metadata.continue), so a relist reads every page', () => {
+  it('carries the continue token of the list (metadata.continue), so a relist reads every page', () => {
     const page = poolPage({ items: [makePool({ replicas: 1 })], metadata: { resourceVersion: '42', continue: 'next-500' } });
-    expect(page.metadata).toEqual({ resourceVersion: '42', _continue: 'next-500' });
+    expect(page.metadata).toEqual({ resourceVersion: '42', continue: 'next-500' });
     expect(page.items).toHaveLength(1);
   });
 

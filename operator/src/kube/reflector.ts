@@ -11,7 +11,7 @@ export type { Handlers } from './cache.ts';
 
 export interface Page<T> {
   items: T[];
-  metadata?: { resourceVersion?: string; _continue?: string };
+  metadata?: { resourceVersion?: string; continue?: string };
 }
 
 /** Monotonic time and a sleep that stop() cuts short; fakes in unit tests. */
@@ -61,7 +61,7 @@ export class Reflector<T extends KubernetesObject> {
   private readonly random: () => number;
   private readonly backoff: ListWatchBackoff;
   private contactAt: number;
-  /** A watch is open: the server answered 200 and has not ended it (client-node aborts after 30 s of silence). */
+  /** A watch is open: the server answered 200 and has not ended it (KubeApi aborts after 30 s of silence). */
   private watching = false;
   /** True once the first LIST has filled the store. */
   synced = false;
@@ -167,7 +167,7 @@ export class Reflector<T extends KubernetesObject> {
     do {
       const page = await this.opts.list({ limit: 500, labelSelector: this.opts.labelSelector, ...(cont ? { continue: cont } : {}) });
       for (const item of page.items) items.set(keyOf(item), this.transform(item));
-      cont = page.metadata?._continue || undefined;
+      cont = page.metadata?.continue || undefined;
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
     } while (cont);
     return { items, resourceVersion };
@@ -192,7 +192,7 @@ export class Reflector<T extends KubernetesObject> {
       },
       onResponse: (abort, open) => {
         this.abort = abort;
-        if (this.stopped) abort.abort(); // stop() came before client-node handed out the handle
+        if (this.stopped) abort.abort(); // stop() came before the client handed out the handle
         if (!open) return;
         this.watching = true;
         this.touch();
@@ -203,7 +203,7 @@ export class Reflector<T extends KubernetesObject> {
     });
   }
 
-  /** client-node drops whatever its callback throws, so nothing may escape here unlogged. */
+  /** What escapes here would end the watch, so each event's failure is logged and the watch goes on. */
   private apply(type: string, raw: T): void {
     try {
       const rv = raw.metadata?.resourceVersion;

@@ -1,7 +1,8 @@
 // Reads broker URIs from Secrets named by pools (get only, never list), with a short cache.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { SecretKeySelector } from '../api/pool.ts';
 import { httpStatus } from '../errors.ts';
+import type { KubeApi } from './api.ts';
+import { Resources } from './resources.ts';
 
 const TTL_MS = 30_000;
 
@@ -11,11 +12,11 @@ export class SecretError extends Error {
 }
 
 export class SecretReader {
-  private readonly core: CoreV1Api;
+  private readonly api: Resources;
   private readonly cache = new Map<string, { at: number; data: Record<string, string> }>();
 
-  constructor(kc: KubeConfig) {
-    this.core = kc.makeApiClient(CoreV1Api);
+  constructor(api: KubeApi) {
+    this.api = new Resources(api);
   }
 
   /** The decoded value of `ref` in `namespace`; throws SecretError naming what is missing. */
@@ -24,7 +25,7 @@ export class SecretReader {
     let entry = this.cache.get(key);
     if (!entry || Date.now() - entry.at > TTL_MS) {
       try {
-        const secret = await this.core.readNamespacedSecret({ namespace, name: ref.name });
+        const secret = await this.api.readNamespacedSecret(namespace, ref.name);
         entry = { at: Date.now(), data: secret.data ?? {} };
         this.cache.set(key, entry);
       } catch (err) {

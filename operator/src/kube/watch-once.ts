@@ -1,17 +1,17 @@
-// One WATCH request over client-node's Watch, reported by how it ended. Watch.watch() resolves even when the
-// request failed (the error goes to `done`), so only `done` and the events tell whether the server was reached.
-import type { Watch } from '@kubernetes/client-node';
+// One WATCH request, reported by how it ended. KubeApi.watch() resolves even when the request failed (the error
+// goes to `done`), so only `done` and the events tell whether the server was reached.
 import { httpStatus } from '../errors.ts';
+import type { KubeApi } from './api.ts';
 
-/** What the reflector needs of client-node's Watch (a fake in unit tests). */
-export type WatchClient = Pick<Watch, 'watch'>;
+/** What the reflector needs of KubeApi (a fake in unit tests). */
+export type WatchClient = Pick<KubeApi, 'watch'>;
 
 export interface WatchRequest {
   path: string;
   query: Record<string, string | number | boolean | undefined>;
   /** ADDED, MODIFIED, DELETED or BOOKMARK with its object; ERROR events end the watch instead. */
   onEvent(type: string, obj: unknown): void;
-  /** The request's abort handle, once client-node hands it out; `open`: the server answered 200 and streams. */
+  /** The request's abort handle, once the client hands it out; `open`: the server answered 200 and streams. */
   onResponse(abort: AbortController, open: boolean): void;
 }
 
@@ -43,7 +43,7 @@ export function watchOnce(client: WatchClient, req: WatchRequest): Promise<Watch
       const cause = err ?? failure;
       resolve({ err: cause ?? undefined, expired: httpStatus(cause) === 410, events });
     };
-    // client-node resolves once the response headers are in, or after calling done() for a failed request
+    // the client resolves once the response headers are in, or after calling done() for a failed request
     client.watch(req.path, req.query, onEvent, done).then((abort) => req.onResponse(abort, !ended), (err: unknown) => done(err ?? new Error('watch request failed')));
   });
 }

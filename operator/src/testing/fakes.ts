@@ -1,6 +1,7 @@
 // In-memory fakes of the reconcile's ports, for unit tests of the glue (never for integration tests).
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Pool } from '../api/pool.ts';
+import type { CredentialSource, Credentials } from '../kube/kubeconfig.ts';
 import type { Reason } from '../metadata.ts';
 import type { ClusterWriter, EventSink, EventType } from '../reconcile/ports.ts';
 import type { ScalerStatus } from '../status/autoscaler-status.ts';
@@ -52,4 +53,9 @@ export class FakeEvents implements EventSink {
   emit(_pool: Pool, type: EventType, reason: Reason, message: string): void {
     this.events.push({ type, reason, message });
   }
+}
+
+/** Credentials that never change, for a KubeApi in tests. */
+export function fixedCredentials(creds: Credentials): CredentialSource {
+  return { current: () => creds, renew: () => Promise.resolve(false) };
 }
