@@ -2,20 +2,22 @@
 // the same control plane in the same run (raw concurrent creates, the ReplicaSet controller), the operator's peak and
 // idle RSS beside bare Node, its API writes by verb and resource during a quiet window, and its broker connections.
 // Flags: --pools N (1000), --replicas R (5), --quiet S (60), --anchors raw,rs (both; '' for none), --heap-mb M (the
-// operator's V8 old-space limit; default: Node's own). Pods never run: they match no node.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+// operator's V8 old-space limit; default: Node's own), --node-options '...' and --env K=V (the operator's process),
+// --heap-snapshot DIR (writes one at idle and prints where its bytes are). Pods never run: they match no node.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deleteAndWait, RAW_CONCURRENCY, rawCreates, replicaSets } from './anchors.ts';
 import { baselines, rssMb } from './baseline.ts';
+import { heapSummary } from './heap-summary.ts';
 import { AMQP_URI, benchEnvironment } from './environment.ts';
 import { GROUP, PLURAL, VERSION } from '../src/metadata.ts';
 import { startOperator } from '../test/support/operator-process.ts';
 import { poolManifest } from '../test/support/pools.ts';
 
 const { values } = parseArgs({
-  options: { pools: { type: 'string', default: '1000' }, replicas: { type: 'string', default: '5' }, quiet: { type: 'string', default: '60' }, anchors: { type: 'string', default: 'raw,rs' }, 'heap-mb': { type: 'string' } },
+  options: { pools: { type: 'string', default: '1000' }, replicas: { type: 'string', default: '5' }, quiet: { type: 'string', default: '60' }, anchors: { type: 'string', default: 'raw,rs' }, 'heap-mb': { type: 'string' }, 'heap-snapshot': { type: 'string' }, 'node-options': { type: 'string' }, env: { type: 'string', multiple: true } },
 });
 const [pools, replicas, quietS] = [Number(values.pools), Number(values.replicas), Number(values.quiet)];
 const log = (msg: string): void => console.log(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -26,7 +28,16 @@ const { core, custom, name: ns, name: queue, name: identity } = env;
 const repo = new URL('../..', import.meta.url).pathname;
 execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'operator/tsconfig.build.json')]);
 writeFileSync(join(repo, 'dist/package.json'), '{ "type": "module" }\n');
-const heap: Record<string, string> = values['heap-mb'] ? { NODE_OPTIONS: `--max-old-space-size=${values['heap-mb']}` } : {};
+const snapshotDir = values['heap-snapshot'];
+const nodeOptions = [
+  ...(values['node-options'] ? [values['node-options']] : []),
+  ...(values['heap-mb'] ? [`--max-old-space-size=${values['heap-mb']}`] : []),
+  ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : []),
+];
+const heap: Record<string, string> = {
+  ...Object.fromEntries((values.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+  ...(nodeOptions.length ? { NODE_OPTIONS: nodeOptions.join(' ') } : {}),
+};
 const op = await startOperator(env.cluster.kubeconfig, ['--namespace', ns, '--log-level', 'warn'], { POD_NAME: identity, ...heap }, join(repo, 'dist/operator/src/main.js'));
 const rss = (): number => rssMb(op.child.pid);
 let peak = 0;
@@ -61,6 +72,7 @@ try {
     await new Promise((r) => setTimeout(r, 1000));
   }
   const converged = Date.now();
+  const toConverge = await writes();
   const pods = (await core.listNamespacedPod({ namespace: ns })).items.length;
   log(`converged: ${pods} pods`);
   // at rest: the scheduler has marked every pod (the Ready message names why pods are not ready), and then the
@@ -84,6 +96,7 @@ try {
   const heapUsed = metric(text, 'nodejs_heap_size_used_bytes');
   const external = metric(text, 'nodejs_external_memory_bytes');
   const heapTotal = metric(text, 'nodejs_heap_size_total_bytes');
+  const snapshot = snapshotDir ? await heapSnapshot(op.child, snapshotDir) : undefined;
   const connections = execFileSync('rabbitmqctl', ['-q', 'list_connections', 'client_properties'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(identity)).length;
   await op.stop();
   stopped = true;
@@ -103,13 +116,35 @@ time to make ${total} pods (same control plane, one after the other)
   hare-operator              ${took.toFixed(1)} s from the first pool create (${seconds(converged - created)} after the last), every status written${raw ? `; ${(took / raw).toFixed(2)}x the raw ceiling` : ''}
   raw creates, 1 client      ${raw ? `${raw.toFixed(1)} s (${(total / raw).toFixed(0)} pods/s, concurrency ${RAW_CONCURRENCY})` : 'not run (--anchors)'}
   ReplicaSet controller      ${rs ? `${rs.toFixed(1)} s (${pools} ReplicaSets x ${replicas}, kube-controller-manager's default client QPS 20, burst 30)${raw ? `; ${(rs / raw).toFixed(2)}x the raw ceiling` : ''}` : 'not run (--anchors)'}
-operator RSS                 peak ${peak.toFixed(0)} MB, idle ${steadyStart.toFixed(0)} -> ${idle.toFixed(0)} MB (V8 heap ${heapUsed.toFixed(0)} MB used of ${heapTotal.toFixed(0)} MB, external ${external.toFixed(0)} MB${values['heap-mb'] ? `, limit ${values['heap-mb']} MB` : ''})
+API writes to converge       ${[...toConverge.values()].reduce((n, k) => n + k, 0)} (${[...toConverge].map(([k, n]) => `${k}: ${n}`).join(', ')})
+operator RSS                 peak ${peak.toFixed(0)} MB, idle ${steadyStart.toFixed(0)} -> ${idle.toFixed(0)} MB (V8 heap ${heapUsed.toFixed(0)} MB used of ${heapTotal.toFixed(0)} MB, external ${external.toFixed(0)} MB${values['heap-mb'] ? `, limit ${values['heap-mb']} MB` : ''}${heap.NODE_OPTIONS ? `, NODE_OPTIONS ${heap.NODE_OPTIONS}` : ''}${values.env?.length ? `, ${values.env.join(' ')}` : ''})
   bare Node                  ${base.bare.toFixed(0)} MB; importing only @kubernetes/client-node ${base.clientNode.toFixed(0)} MB
 API writes in a quiet ${quietS} s   ${quietWrites}${quiet.length ? ` (${quiet.map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}; from ${seconds(quietFrom - created)} to ${seconds(quietFrom - created + quietS * 1000)} after the last pool create (the 60 s scale-down windows seeded at each pool's first poll expire 60 to 65 s after its create)
 broker connections           ${connections} (all ${pools} pools autoscaled on one broker)
 targets: converge <= 1.3x raw, peak RSS <= 150 MB, idle <= 80 MB, 0 writes at rest, O(brokers) connections`);
+  if (snapshot) {
+    const { totalMb, rows } = heapSummary(snapshot);
+    console.log(`heap snapshot at idle        ${snapshot}: ${totalMb.toFixed(1)} MB of objects; the largest groups by self size:`);
+    for (const r of rows) console.log(`  ${r.mb.toFixed(1).padStart(6)} MB  ${String(r.count).padStart(8)}  ${r.what}`);
+  }
 } finally {
   clearInterval(sampler);
   if (!stopped) await op.stop();
   await env.close();
+}
+
+/** Signals the operator to write a heap snapshot into `dir` and waits until the file is complete. */
+async function heapSnapshot(child: ChildProcess, dir: string): Promise<string> {
+  const before = new Set(existsSync(dir) ? readdirSync(dir) : []);
+  child.kill('SIGUSR2');
+  for (let i = 0; i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const made = (existsSync(dir) ? readdirSync(dir) : []).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (made === undefined) continue;
+    const file = join(dir, made);
+    const size = statSync(file).size;
+    await new Promise((r) => setTimeout(r, 2000));
+    if (statSync(file).size === size && size > 0) return file;
+  }
+  throw new Error(`no heap snapshot appeared in ${dir} within 5 minutes`);
 }

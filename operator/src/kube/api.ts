@@ -3,7 +3,9 @@
 import { Agent as HttpAgent, request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions as HttpsOptions } from 'node:https';
 import { createInterface } from 'node:readline';
-import type { CredentialSource } from './kubeconfig.ts';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import type { CredentialSource, Credentials } from './kubeconfig.ts';
+import { Lanes, type Lane } from './lanes.ts';
 
 /** Connections to the API server at most, for everything but watches (each watch holds a socket of its own). */
 export const MAX_CONNECTIONS = 24;
@@ -38,6 +40,8 @@ export interface CallOptions {
   /** Default application/json; patches name their strategy. */
   contentType?: string;
   signal?: AbortSignal;
+  /** 'later' for bookkeeping that waits while pods and pool status wait (default 'first'). */
+  lane?: Lane;
 }
 
 /** The patch strategies the operator uses, as their Content-Type. */
@@ -51,7 +55,7 @@ export type WatchCallback = (type: string, obj: unknown) => void;
 export type WatchDone = (err: unknown) => void;
 
 export interface KubeApiOptions {
-  /** Sockets for requests (not watches); LEASE_CONNECTIONS for the lease's own client. */
+  /** Requests in flight and sockets for them (not watches); LEASE_CONNECTIONS for the lease's own client. */
   connections: number;
   requestTimeoutMs?: number;
 }
@@ -62,6 +66,9 @@ export class KubeApi {
   private readonly watchAgent: HttpAgent;
   private readonly secure: boolean;
   private readonly timeoutMs: number;
+  private readonly lanes: Lanes;
+  /** One TLS context per set of credentials: each new socket would otherwise parse the CA and key again. */
+  private tls: { for: Credentials; context: SecureContext } | undefined;
 
   constructor(credentials: CredentialSource, opts: KubeApiOptions) {
     this.credentials = credentials;
@@ -70,6 +77,7 @@ export class KubeApi {
     this.agent = new Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections, scheduling: 'lifo' });
     this.watchAgent = new Agent({ keepAlive: false });
     this.timeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.lanes = new Lanes(opts.connections);
   }
 
   get<T>(path: string, opts: CallOptions = {}): Promise<T> {
@@ -97,8 +105,9 @@ export class KubeApi {
    * more. Any other status >= 400 throws ApiError.
    */
   async call<T>(method: string, path: string, opts: CallOptions): Promise<T> {
-    let answer = await this.send(method, path, opts);
-    if (answer.status === 401 && await this.credentials.renew()) answer = await this.send(method, path, opts);
+    const send = (): Promise<{ status: number; text: string }> => this.lanes.run(opts.lane ?? 'first', () => this.send(method, path, opts));
+    let answer = await send();
+    if (answer.status === 401 && await this.credentials.renew()) answer = await send();
     if (answer.status >= 400) throw new ApiError(method, path, answer.status, answer.text);
     return (answer.text === '' ? undefined : JSON.parse(answer.text)) as T;
   }
@@ -183,13 +192,18 @@ export class KubeApi {
     const options: HttpsOptions = {
       method, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (this.secure ? 443 : 80), path: base + path,
       headers, agent: o.agent, signal: o.signal,
-      ...(this.secure ? { ca: creds.ca, cert: creds.cert, key: creds.key, servername: creds.tlsServerName, rejectUnauthorized: !creds.insecureSkipTLSVerify } : {}),
+      ...(this.secure ? { secureContext: this.secureContext(creds), servername: creds.tlsServerName, rejectUnauthorized: !creds.insecureSkipTLSVerify } : {}),
     };
     return new Promise((resolve, reject) => {
       const req = (this.secure ? httpsRequest : httpRequest)(options, resolve);
       req.on('error', (err) => reject(o.signal.aborted ? o.signal.reason as Error : err));
       req.end(o.body);
     });
+  }
+
+  private secureContext(creds: Credentials): SecureContext {
+    if (this.tls?.for !== creds) this.tls = { for: creds, context: createSecureContext({ ca: creds.ca, cert: creds.cert, key: creds.key }) };
+    return this.tls.context;
   }
 }
 

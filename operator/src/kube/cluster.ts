@@ -3,6 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Pool } from '../api/pool.ts';
 import { httpStatus } from '../errors.ts';
 import type { KubeApi } from './api.ts';
+import type { Lane } from './lanes.ts';
 import { Resources } from './resources.ts';
 import { API_VERSION, FIELD_MANAGERS, KIND } from '../metadata.ts';
 import type { ClusterWriter } from '../reconcile/ports.ts';
@@ -41,14 +42,15 @@ export class KubeClusterWriter implements ClusterWriter {
   }
 
   async applyStatus(pool: Pool, status: OperatorStatus): Promise<void> {
-    await this.applyStatusAs(pool, status, FIELD_MANAGERS.operator);
+    await this.applyStatusAs(pool, status, FIELD_MANAGERS.operator, 'first');
   }
 
-  private async applyStatusAs(pool: Pool, status: object, fieldManager: string): Promise<void> {
+  /** The operator's own status goes in the first lane with the pods; the broker loops' parts wait behind them. */
+  private async applyStatusAs(pool: Pool, status: object, fieldManager: string, lane: Lane = 'later'): Promise<void> {
     const { name, namespace } = pool.metadata;
     this.onWrite('patch', 'consumerpools/status');
     const body = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, status };
-    await this.api.patchNamespacedCustomObjectStatus(namespace, name, body, fieldManager);
+    await this.api.patchNamespacedCustomObjectStatus(namespace, name, body, fieldManager, lane);
   }
 
   /** Server-side applies the autoscaler's status fields with the autoscaler's field manager. */

@@ -2,6 +2,7 @@
 import type { CoreV1Event, V1Lease, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { POOL_RESOURCE as POOLS } from '../metadata.ts';
 import { PATCH, type KubeApi, type Query } from './api.ts';
+import type { Lane } from './lanes.ts';
 
 /** A page of a list: what the reflector reads (the continue token under its wire name). */
 export interface ListPage {
@@ -36,8 +37,8 @@ export class Resources {
   }
 
   /** Server-side apply of the pool's status, forced, as `fieldManager`. */
-  patchNamespacedCustomObjectStatus(namespace: string, name: string, body: object, fieldManager: string): Promise<unknown> {
-    return this.api.patch(paths.custom(POOLS, namespace, name, 'status'), body, PATCH.apply, { query: { fieldManager, force: true } });
+  patchNamespacedCustomObjectStatus(namespace: string, name: string, body: object, fieldManager: string, lane: Lane): Promise<unknown> {
+    return this.api.patch(paths.custom(POOLS, namespace, name, 'status'), body, PATCH.apply, { query: { fieldManager, force: true }, lane });
   }
 
   /** A merge patch through the scale subresource, as kubectl scale and the HPA write. */
@@ -63,11 +64,11 @@ export class Resources {
   }
 
   createNamespacedEvent(namespace: string, event: CoreV1Event): Promise<CoreV1Event> {
-    return this.api.post(paths.core(namespace, 'events'), event);
+    return this.api.post(paths.core(namespace, 'events'), event, { lane: 'later' });
   }
 
   patchNamespacedEvent(namespace: string, name: string, body: object): Promise<unknown> {
-    return this.api.patch(paths.core(namespace, 'events', name), body, PATCH.merge);
+    return this.api.patch(paths.core(namespace, 'events', name), body, PATCH.merge, { lane: 'later' });
   }
 
   readNamespacedSecret(namespace: string, name: string): Promise<V1Secret> {

@@ -18,13 +18,26 @@ function setup(pool: Pool | undefined, pods: V1Pod[] = []) {
 }
 
 describe('Reconciler', () => {
-  it('creates the missing pods, records events and writes status once', async () => {
-    const { writer, events, expectations, reconciler } = setup(makePool({ replicas: 3 }));
+  it('creates the missing pods and records events; the status waits until the cache holds the new pods', async () => {
+    const pool = makePool({ replicas: 3 });
+    const pods: V1Pod[] = [];
+    const { writer, events, expectations, reconciler } = setup(pool, pods);
     expect(await reconciler.reconcile('shop/orders')).toEqual({});
     expect(writer.created).toHaveLength(3);
     expect(events.events.filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.message)).toEqual(['Created 3 pods: orders-0, orders-1, orders-2']);
-    expect(writer.statuses).toHaveLength(1);
     expect(expectations.satisfied('shop/orders')).toBe(false); // until the informer sees them
+    // a status now would say 0 of 3 pods while 3 exist: one write per burst instead of one per pod event
+    expect(writer.statuses).toEqual([]);
+    for (const created of writer.created.slice(0, 2)) {
+      pods.push(created);
+      expectations.creationObserved('shop/orders');
+      await reconciler.reconcile('shop/orders');
+    }
+    expect(writer.statuses).toEqual([]);
+    pods.push(writer.created[2]!);
+    expectations.creationObserved('shop/orders');
+    await reconciler.reconcile('shop/orders');
+    expect(writer.statuses.map((s) => s.replicas)).toEqual([3]);
   });
 
   it('plans nothing while expectations are unmet (a lagging cache never duplicates pods)', async () => {

@@ -63,7 +63,10 @@ export class Reconciler {
     const { invalidSpec, failure: applyFailure } = await this.attempt(key, pool, pool.spec.replicas, pod, templateHash, pods);
     const now = deps.now();
     const status = computeStatus({ pool, pods, templateHash, invalidSpec, retrying: applyFailure?.message, now });
-    const statusFailure = statusChanged(pool, status) ? await this.write(`status of ${key}`, () => deps.writer.applyStatus(pool, status)) : undefined;
+    // a status computed while the cache lacks this operator's own creates or deletes is stale by construction: the
+    // pod events that meet the expectations reconcile again and write it then (a failure or refusal goes at once)
+    const lagging = !deps.expectations.satisfied(key) && invalidSpec === undefined && applyFailure === undefined;
+    const statusFailure = !lagging && statusChanged(pool, status) ? await this.write(`status of ${key}`, () => deps.writer.applyStatus(pool, status)) : undefined;
     const scalerFailure = await this.showAutoscalerOff(key, pool, now);
     const failure = applyFailure ?? statusFailure ?? scalerFailure;
     if (failure !== undefined) throw failure;
