@@ -62,16 +62,26 @@ export class Reconciler {
     const pods = deps.podsOf(pool);
     const { invalidSpec, failure: applyFailure } = await this.attempt(key, pool, pool.spec.replicas, pod, templateHash, pods);
     const now = deps.now();
-    const status = computeStatus({ pool, pods, templateHash, invalidSpec, retrying: applyFailure?.message, now });
-    // a status computed while the cache lacks this operator's own creates or deletes is stale by construction: the
-    // pod events that meet the expectations reconcile again and write it then (a failure or refusal goes at once)
-    const lagging = !deps.expectations.satisfied(key) && invalidSpec === undefined && applyFailure === undefined;
-    const statusFailure = !lagging && statusChanged(pool, status) ? await this.write(`status of ${key}`, () => deps.writer.applyStatus(pool, status)) : undefined;
+    const statusFailure = await this.writeStatus(key, pool, { pods, templateHash, invalidSpec, applyFailure, now });
     const scalerFailure = await this.showAutoscalerOff(key, pool, now);
     const failure = applyFailure ?? statusFailure ?? scalerFailure;
     if (failure !== undefined) throw failure;
     const requeue = Math.min(invalidSpec !== undefined ? INVALID_SPEC_RETRY_MS : Infinity, statusRecheckMs(pods, now) ?? Infinity);
     return Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {};
+  }
+
+  /**
+   * Writes the status when it changed. A status computed while the cache lacks this operator's own creates or
+   * deletes is stale by construction: the pod events that meet the expectations reconcile again and write it then
+   * (a failure or a refusal is written at once).
+   */
+  private async writeStatus(
+    key: string, pool: Pool, o: { pods: V1Pod[]; templateHash: string; invalidSpec?: string; applyFailure?: Error; now: Date },
+  ): Promise<Error | undefined> {
+    const lagging = !this.deps.expectations.satisfied(key) && o.invalidSpec === undefined && o.applyFailure === undefined;
+    if (lagging) return undefined;
+    const status = computeStatus({ pool, pods: o.pods, templateHash: o.templateHash, invalidSpec: o.invalidSpec, retrying: o.applyFailure?.message, now: o.now });
+    return statusChanged(pool, status) ? this.write(`status of ${key}`, () => this.deps.writer.applyStatus(pool, status)) : undefined;
   }
 
   /**
