@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyWriteError, InvalidSpecError, TransientError, writeMayHaveHappened } from './errors.ts';
+import { classifyWriteError, CONNECT_TIMEOUT, InvalidSpecError, TransientError, writeMayHaveHappened } from './errors.ts';
 
 /** An ApiException as @kubernetes/client-node throws it: the HTTP code and the Status body as text. */
 const apiError = (code: number, message: string): Error =>
@@ -45,7 +45,7 @@ describe('writeMayHaveHappened', () => {
   it.each([
     ['a refused connection', fetchFailed('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:6443')],
     ['an unknown host', fetchFailed('ENOTFOUND', 'getaddrinfo ENOTFOUND api')],
-    ['a connect timeout', fetchFailed('UND_ERR_CONNECT_TIMEOUT', 'Connect Timeout Error')],
+    ['a connect timeout', Object.assign(new Error('no connection to 10.0.0.1:443 within 10 s'), { code: CONNECT_TIMEOUT })],
     ['a TLS handshake cut short', fetchFailed('ECONNRESET', 'Client network socket disconnected before secure TLS connection was established')],
     ['a refusal', apiError(422, 'Pod "orders-x" is invalid')],
     ['a server error answered', apiError(500, 'Internal error occurred: failed calling webhook')],

@@ -28,8 +28,11 @@ export function httpStatus(err: unknown): number | undefined {
   return undefined;
 }
 
+/** The code of an API connection that did not open in time (kube/api.ts): the request was never sent. */
+export const CONNECT_TIMEOUT = 'HARE_CONNECT_TIMEOUT';
+
 /** Network errors raised before a request could reach the API server: a write that failed so was not made. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', CONNECT_TIMEOUT]);
 
 /**
  * True when a failed write may still have been made: the API server's own timeout (504, which the Job and

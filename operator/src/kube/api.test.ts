@@ -1,8 +1,8 @@
 // KubeApi against a loopback HTTP server: errors as the reconcile reads them, 401 renewal, watches and their ends.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { httpStatus, statusMessage, writeMayHaveHappened } from '../errors.ts';
+import { CONNECT_TIMEOUT, httpStatus, statusMessage, writeMayHaveHappened } from '../errors.ts';
 import type { CredentialSource } from './kubeconfig.ts';
 import { ApiError, KubeApi } from './api.ts';
 
@@ -23,9 +23,10 @@ async function serve(handler: Handler): Promise<string> {
 
 function tokens(server: string, ...values: string[]): CredentialSource & { renewals: number } {
   let i = 0;
+  const creds = values.map((v) => ({ server, authorization: `Bearer ${v}` }));
   const source = {
     renewals: 0,
-    current: () => ({ server, authorization: `Bearer ${values[i]}` }),
+    current: () => creds[i]!,
     renew: () => {
       source.renewals++;
       if (i + 1 >= values.length) return Promise.resolve(false);
@@ -76,6 +77,27 @@ describe('KubeApi', () => {
     expect(httpStatus(await stale.get('/api').catch((e: unknown) => e))).toBe(401);
     api.close();
     stale.close();
+  });
+
+  it('shares one renewal among requests that met a 401 together', async () => {
+    const url = await serve((req, res) => setTimeout(() => (req.headers.authorization === 'Bearer new' ? res.end('{}') : status(res, 401, 'Unauthorized')), 20));
+    const source = tokens(url, 'old', 'new');
+    const api = new KubeApi(source, { connections: 4 });
+    await expect(Promise.all([api.get('/a'), api.get('/b'), api.get('/c')])).resolves.toEqual([{}, {}, {}]);
+    expect(source.renewals).toBe(1); // the other two saw the new credentials and only tried again
+    api.close();
+  });
+
+  it('fails a connection that does not open in time as not sent (a TLS server that never answers the handshake)', async () => {
+    const silent = createNetServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: () => silent.close() });
+    const server = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const api = new KubeApi(tokens(server, 't'), { connections: 1, connectTimeoutMs: 200 });
+    const err = await api.post('/api/v1/namespaces/shop/pods', {}).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: CONNECT_TIMEOUT, message: expect.stringContaining('no connection to 127.0.0.1:') as unknown });
+    expect(writeMayHaveHappened(err)).toBe(false);
+    api.close();
   });
 
   it('ends a request at its signal, as a failure that may have been made', async () => {

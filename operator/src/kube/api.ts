@@ -4,6 +4,7 @@ import { Agent as HttpAgent, request as httpRequest, STATUS_CODES, type Incoming
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions as HttpsOptions } from 'node:https';
 import { createInterface } from 'node:readline';
 import { createSecureContext, type SecureContext } from 'node:tls';
+import { CONNECT_TIMEOUT } from '../errors.ts';
 import type { CredentialSource, Credentials } from './kubeconfig.ts';
 import { Lanes, type Lane } from './lanes.ts';
 
@@ -18,6 +19,12 @@ const REQUEST_TIMEOUT_MS = 120_000;
 
 /** A watch silent for this long is aborted (the server sends bookmarks well within it). */
 const WATCH_IDLE_MS = 30_000;
+
+/** A new connection not open by then fails as not sent (CONNECT_TIMEOUT), as undici's connect timeout did. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Idle keep-alive sockets are closed after this, before the API server closes them under a request. */
+const IDLE_SOCKET_MS = 30_000;
 
 /** A failed API call: the answer's status and body, as client-node's ApiException (errors.ts reads `code` and `body`). */
 export class ApiError extends Error {
@@ -58,6 +65,7 @@ export interface KubeApiOptions {
   /** Requests in flight and sockets for them (not watches); LEASE_CONNECTIONS for the lease's own client. */
   connections: number;
   requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
 }
 
 export class KubeApi {
@@ -66,6 +74,7 @@ export class KubeApi {
   private readonly watchAgent: HttpAgent;
   private readonly secure: boolean;
   private readonly timeoutMs: number;
+  private readonly connectTimeoutMs: number;
   private readonly lanes: Lanes;
   /** One TLS context per set of credentials: each new socket would otherwise parse the CA and key again. */
   private tls: { for: Credentials; context: SecureContext } | undefined;
@@ -74,9 +83,10 @@ export class KubeApi {
     this.credentials = credentials;
     this.secure = new URL(credentials.current().server).protocol === 'https:';
     const Agent = this.secure ? HttpsAgent : HttpAgent;
-    this.agent = new Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections, scheduling: 'lifo' });
+    this.agent = new Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections, scheduling: 'lifo', timeout: IDLE_SOCKET_MS });
     this.watchAgent = new Agent({ keepAlive: false });
     this.timeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     this.lanes = new Lanes(opts.connections);
   }
 
@@ -102,12 +112,13 @@ export class KubeApi {
 
   /**
    * One request; a 401 renews the credentials (an exec plugin's token expired, a rotated token file) and tries once
-   * more. Any other status >= 400 throws ApiError.
+   * more, or only tries again when another request renewed them meanwhile. Any other status >= 400 throws ApiError.
    */
   async call<T>(method: string, path: string, opts: CallOptions): Promise<T> {
     const send = (): Promise<{ status: number; text: string }> => this.lanes.run(opts.lane ?? 'first', () => this.send(method, path, opts));
+    const used = this.credentials.current();
     let answer = await send();
-    if (answer.status === 401 && await this.credentials.renew()) answer = await send();
+    if (answer.status === 401 && (this.credentials.current() !== used || await this.credentials.renew())) answer = await send();
     if (answer.status >= 400) throw new ApiError(method, path, answer.status, answer.text);
     return (answer.text === '' ? undefined : JSON.parse(answer.text)) as T;
   }
@@ -136,6 +147,7 @@ export class KubeApi {
     try {
       const res = await this.open('GET', withQuery(path, { ...query, watch: true }), { signal: abort.signal, agent: this.watchAgent });
       if (res.statusCode !== 200) {
+        if (res.statusCode === 401) void this.credentials.renew().catch(() => false); // the next watch uses them
         const text = await readAll(res);
         end(new ApiError('WATCH', path, res.statusCode ?? 0, text));
         return abort;
@@ -146,7 +158,7 @@ export class KubeApi {
       const lines = createInterface({ input: res, crlfDelay: Infinity });
       lines.on('error', end); // readline passes the answer's errors on
       lines.on('line', (line) => {
-        if (line === '') return;
+        if (line === '' || ended) return;
         let event: { type: string; object: unknown };
         try {
           event = JSON.parse(line) as { type: string; object: unknown };
@@ -197,6 +209,15 @@ export class KubeApi {
     return new Promise((resolve, reject) => {
       const req = (this.secure ? httpsRequest : httpRequest)(options, resolve);
       req.on('error', (err) => reject(o.signal.aborted ? o.signal.reason as Error : err));
+      req.once('socket', (socket) => {
+        if (req.reusedSocket) return;
+        const timer = setTimeout(() => {
+          req.destroy(Object.assign(new Error(`no connection to ${url.host} within ${this.connectTimeoutMs} ms`), { code: CONNECT_TIMEOUT }));
+        }, this.connectTimeoutMs);
+        timer.unref();
+        socket.once(this.secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
       req.end(o.body);
     });
   }

@@ -42,6 +42,9 @@ const TOKEN_REREAD_MS = 60_000;
 /** A kubeconfig's exec plugin is run again after a 401 at most this often. */
 const RENEW_MIN_MS = 10_000;
 
+/** The child (and an exec plugin in it) that has not answered by then has failed. */
+const CHILD_TIMEOUT_MS = 30_000;
+
 const CHILD = fileURLToPath(new URL(`./kubeconfig-child${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 export function loadCredentials(source: KubeconfigSource): CredentialSource {
@@ -82,27 +85,42 @@ export function inCluster(env: NonNullable<KubeconfigSource['env']>, dir: string
 
 /** A kubeconfig file, read by client-node in a child process (kubeconfig-child.ts), again after a 401. */
 function kubeconfigFile(file: string): CredentialSource {
-  let creds = parse(run(() => execFileSync(process.execPath, [CHILD, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), file));
+  const child = { encoding: 'utf8' as const, timeout: CHILD_TIMEOUT_MS };
+  let creds: Credentials;
+  try {
+    creds = parse(execFileSync(process.execPath, [CHILD, file], { ...child, stdio: ['ignore', 'pipe', 'pipe'] }));
+  } catch (err) {
+    throw childError(file, err);
+  }
   let renewedAt = 0;
+  let renewing: Promise<boolean> | undefined;
+  const renew = async (): Promise<boolean> => {
+    try {
+      creds = parse((await promisify(execFile)(process.execPath, [CHILD, file], child)).stdout);
+      return true;
+    } catch (err) {
+      throw childError(file, err);
+    } finally {
+      renewing = undefined;
+    }
+  };
   return {
     current: () => creds,
-    renew: async () => {
-      if (Date.now() - renewedAt < RENEW_MIN_MS) return false;
+    // requests that meet a 401 together share one run of the child
+    renew: () => {
+      if (renewing) return renewing;
+      if (Date.now() - renewedAt < RENEW_MIN_MS) return Promise.resolve(false);
       renewedAt = Date.now();
-      const { stdout } = await promisify(execFile)(process.execPath, [CHILD, file], { encoding: 'utf8' });
-      creds = parse(stdout);
-      return true;
+      renewing = renew();
+      return renewing;
     },
   };
 }
 
-function run(f: () => string, file: string): string {
-  try {
-    return f();
-  } catch (err) {
-    const stderr = (err as { stderr?: unknown }).stderr;
-    throw new Error(`kubeconfig ${file}: ${typeof stderr === 'string' && stderr ? stderr : String(err)}`, { cause: err });
-  }
+/** What the child said, without the exit status as `code` (which httpStatus() would read as an HTTP status). */
+function childError(file: string, err: unknown): Error {
+  const stderr = (err as { stderr?: unknown }).stderr;
+  return new Error(`kubeconfig ${file}: ${typeof stderr === 'string' && stderr ? stderr : err instanceof Error ? err.message : String(err)}`);
 }
 
 function parse(json: string): Credentials {

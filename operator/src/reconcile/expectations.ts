@@ -40,6 +40,11 @@ export class Expectations {
     return (r.add <= 0 && r.deletes.size === 0) || this.now() - r.at > EXPECTATIONS_TIMEOUT_MS;
   }
 
+  /** How long the pool's writes have waited to be seen (ms), or undefined when the cache reflects them. */
+  unmetFor(key: string): number | undefined {
+    return this.satisfied(key) ? undefined : this.now() - (this.records.get(key)?.at ?? this.now());
+  }
+
   /** Forget a pool (deleted). */
   delete(key: string): void {
     this.records.delete(key);

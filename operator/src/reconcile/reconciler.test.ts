@@ -5,12 +5,12 @@ import { FakeEvents, FakeWriter } from '../testing/fakes.ts';
 import { makePod, makePool } from '../testing/fixtures.ts';
 import { desiredPod } from '../resources/pod.ts';
 import { Expectations } from './expectations.ts';
-import { INVALID_SPEC_RETRY_MS, Reconciler } from './reconciler.ts';
+import { INVALID_SPEC_RETRY_MS, Reconciler, STATUS_WAIT_MS } from './reconciler.ts';
 
-function setup(pool: Pool | undefined, pods: V1Pod[] = []) {
+function setup(pool: Pool | undefined, pods: V1Pod[] = [], clock: () => number = () => 0) {
   const writer = new FakeWriter();
   const events = new FakeEvents();
-  const expectations = new Expectations();
+  const expectations = new Expectations(clock);
   const reconciler = new Reconciler({
     pools: { get: () => pool }, podsOf: () => pods, writer, events, expectations, now: () => new Date('2026-01-01T00:00:00Z'),
   });
@@ -22,7 +22,7 @@ describe('Reconciler', () => {
     const pool = makePool({ replicas: 3 });
     const pods: V1Pod[] = [];
     const { writer, events, expectations, reconciler } = setup(pool, pods);
-    expect(await reconciler.reconcile('shop/orders')).toEqual({});
+    expect(await reconciler.reconcile('shop/orders')).toEqual({ requeueAfterMs: STATUS_WAIT_MS }); // unless events come first
     expect(writer.created).toHaveLength(3);
     expect(events.events.filter((e) => e.reason === 'SuccessfulCreate').map((e) => e.message)).toEqual(['Created 3 pods: orders-0, orders-1, orders-2']);
     expect(expectations.satisfied('shop/orders')).toBe(false); // until the informer sees them
@@ -38,6 +38,19 @@ describe('Reconciler', () => {
     expectations.creationObserved('shop/orders');
     await reconciler.reconcile('shop/orders');
     expect(writer.statuses.map((s) => s.replicas)).toEqual([3]);
+  });
+
+  it('writes the status anyway once the creates have gone unseen for STATUS_WAIT_MS (a lost watch event)', async () => {
+    let now = 0;
+    const { writer, reconciler } = setup(makePool({ replicas: 2 }), [], () => now);
+    await reconciler.reconcile('shop/orders');
+    now = STATUS_WAIT_MS - 1000;
+    expect(await reconciler.reconcile('shop/orders')).toEqual({ requeueAfterMs: 1000 });
+    expect(writer.statuses).toEqual([]);
+    now = STATUS_WAIT_MS;
+    await reconciler.reconcile('shop/orders');
+    expect(writer.statuses.map((s) => s.replicas)).toEqual([0]);
+    expect(writer.created).toHaveLength(2); // and still no second round of creates
   });
 
   it('plans nothing while expectations are unmet (a lagging cache never duplicates pods)', async () => {
@@ -125,7 +138,7 @@ describe('Reconciler: recreated pools', () => {
     const writer = new FakeWriter();
     writer.createError = Object.assign(new Error('HTTP 422'), { code: 422, body: JSON.stringify({ message: 'Pod "orders-x7k2p" is invalid: bad' }) });
     const reconciler = new Reconciler({
-      pools: { get: () => pool }, podsOf: () => [], writer, events: new FakeEvents(), expectations: new Expectations(), now: () => new Date('2026-01-01T00:00:00Z'),
+      pools: { get: () => pool }, podsOf: () => [], writer, events: new FakeEvents(), expectations: new Expectations(() => 0), now: () => new Date('2026-01-01T00:00:00Z'),
     });
     await reconciler.reconcile('shop/orders');
     expect(writer.statuses[0]?.conditions.find((c) => c.type === 'Ready')?.reason).toBe('InvalidSpec');
@@ -134,7 +147,7 @@ describe('Reconciler: recreated pools', () => {
     pool = makePool({ replicas: 1 });
     pool.metadata.uid = 'uid-orders-2';
     expect(pool.metadata.generation).toBe(1);
-    expect(await reconciler.reconcile('shop/orders')).toEqual({});
+    expect(await reconciler.reconcile('shop/orders')).toEqual({ requeueAfterMs: STATUS_WAIT_MS }); // its status once the pod is seen
     expect(writer.created).toHaveLength(1);
   });
 });

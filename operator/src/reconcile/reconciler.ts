@@ -31,6 +31,9 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
+/** The status waits at most this long for the cache to show the operator's own creates and deletes. */
+export const STATUS_WAIT_MS = 30_000;
+
 /** How soon an unusable spec is tried again (quota or admission policy may change meanwhile). */
 export const INVALID_SPEC_RETRY_MS = 5 * 60_000;
 
@@ -62,26 +65,31 @@ export class Reconciler {
     const pods = deps.podsOf(pool);
     const { invalidSpec, failure: applyFailure } = await this.attempt(key, pool, pool.spec.replicas, pod, templateHash, pods);
     const now = deps.now();
-    const statusFailure = await this.writeStatus(key, pool, { pods, templateHash, invalidSpec, applyFailure, now });
+    const { failure: statusFailure, waitMs } = await this.writeStatus(key, pool, { pods, templateHash, invalidSpec, applyFailure, now });
     const scalerFailure = await this.showAutoscalerOff(key, pool, now);
     const failure = applyFailure ?? statusFailure ?? scalerFailure;
     if (failure !== undefined) throw failure;
-    const requeue = Math.min(invalidSpec !== undefined ? INVALID_SPEC_RETRY_MS : Infinity, statusRecheckMs(pods, now) ?? Infinity);
+    const requeue = Math.min(invalidSpec !== undefined ? INVALID_SPEC_RETRY_MS : Infinity, statusRecheckMs(pods, now) ?? Infinity, waitMs ?? Infinity);
     return Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {};
   }
 
   /**
    * Writes the status when it changed. A status computed while the cache lacks this operator's own creates or
-   * deletes is stale by construction: the pod events that meet the expectations reconcile again and write it then
-   * (a failure or a refusal is written at once).
+   * deletes is stale by construction: the pod events that meet the expectations reconcile again and write it then.
+   * A failure or a refusal is written at once, and so is any status once the writes have waited STATUS_WAIT_MS
+   * (a lost watch event: `waitMs` brings the reconcile back then).
    */
   private async writeStatus(
     key: string, pool: Pool, o: { pods: V1Pod[]; templateHash: string; invalidSpec?: string; applyFailure?: Error; now: Date },
-  ): Promise<Error | undefined> {
-    const lagging = !this.deps.expectations.satisfied(key) && o.invalidSpec === undefined && o.applyFailure === undefined;
-    if (lagging) return undefined;
+  ): Promise<{ failure?: Error; waitMs?: number }> {
+    const unmetFor = this.deps.expectations.unmetFor(key);
+    if (unmetFor !== undefined && unmetFor < STATUS_WAIT_MS && o.invalidSpec === undefined && o.applyFailure === undefined) {
+      return { waitMs: STATUS_WAIT_MS - unmetFor };
+    }
     const status = computeStatus({ pool, pods: o.pods, templateHash: o.templateHash, invalidSpec: o.invalidSpec, retrying: o.applyFailure?.message, now: o.now });
-    return statusChanged(pool, status) ? this.write(`status of ${key}`, () => this.deps.writer.applyStatus(pool, status)) : undefined;
+    if (!statusChanged(pool, status)) return {};
+    const failure = await this.write(`status of ${key}`, () => this.deps.writer.applyStatus(pool, status));
+    return failure ? { failure } : {};
   }
 
   /**
