@@ -54,7 +54,6 @@ export class Operator {
     const ns = config.namespace;
     const api = new KubeApi(credentials, { connections: MAX_CONNECTIONS });
     this.api = api;
-    const watch = api;
     this.sources = new DepthSources({ connectionName: `hare-operator-autoscaler/${config.identity}`, log: log.child({ component: 'depth' }) });
     const expectations = new Expectations();
     const queue = new WorkQueue(undefined, {
@@ -112,13 +111,13 @@ export class Operator {
     const podHandlers = this.controller.podHandlers();
     const calls = new Resources(api);
     this.pools = new Reflector<Pool>({
-      name: PLURAL, watch, log, path: paths.custom(POOL_RESOURCE, ns),
+      name: PLURAL, watch: api, log, path: paths.custom(POOL_RESOURCE, ns),
       list: async (page) => poolPage(ns ? await calls.listNamespacedCustomObject(ns, page) : await calls.listClusterCustomObject(page)),
       handlers: poolHandlers,
       onRelist: () => metrics.relists.inc({ resource: PLURAL }),
     });
     this.pods = new Reflector<V1Pod>({
-      name: 'pods', watch, log, labelSelector: POD_SELECTOR, transform: slimPod,
+      name: 'pods', watch: api, log, labelSelector: POD_SELECTOR, transform: slimPod,
       path: ns ? paths.core(ns, 'pods') : paths.coreAll('pods'),
       list: async (page) => (ns ? await calls.listNamespacedPod(ns, page) : await calls.listPodForAllNamespaces(page)) as Page<V1Pod>,
       handlers: {

@@ -9,6 +9,13 @@ import { watchOnce, type WatchClient, type WatchEnd } from './watch-once.ts';
 
 export type { Handlers } from './cache.ts';
 
+/** What one LIST request asks for. */
+export interface PageQuery {
+  limit: number;
+  continue?: string;
+  labelSelector?: string;
+}
+
 export interface Page<T> {
   items: T[];
   metadata?: { resourceVersion?: string; continue?: string };
@@ -26,7 +33,7 @@ export interface ReflectorOptions<T> {
   /** Watch path, e.g. /api/v1/pods. */
   path: string;
   labelSelector?: string;
-  list(page: { limit: number; continue?: string; labelSelector?: string }): Promise<Page<T>>;
+  list(page: PageQuery): Promise<Page<T>>;
   watch: WatchClient;
   log: Logger;
   handlers: Handlers<T>;

@@ -3,18 +3,7 @@ import type { CoreV1Event, V1Lease, V1Pod, V1Secret } from '@kubernetes/client-n
 import { POOL_RESOURCE as POOLS } from '../metadata.ts';
 import { PATCH, type KubeApi, type Query } from './api.ts';
 import type { Lane } from './lanes.ts';
-
-/** A page of a list: what the reflector reads (the continue token under its wire name). */
-export interface ListPage {
-  items: unknown[];
-  metadata?: { resourceVersion?: string; continue?: string };
-}
-
-export interface ListQuery {
-  limit: number;
-  continue?: string;
-  labelSelector?: string;
-}
+import type { Page, PageQuery } from './reflector.ts';
 
 export class Resources {
   private readonly api: KubeApi;
@@ -23,11 +12,11 @@ export class Resources {
     this.api = api;
   }
 
-  listNamespacedCustomObject(namespace: string, q: ListQuery): Promise<ListPage> {
+  listNamespacedCustomObject(namespace: string, q: PageQuery): Promise<Page<unknown>> {
     return this.api.get(paths.custom(POOLS, namespace), { query: list(q) });
   }
 
-  listClusterCustomObject(q: ListQuery): Promise<ListPage> {
+  listClusterCustomObject(q: PageQuery): Promise<Page<unknown>> {
     return this.api.get(paths.custom(POOLS), { query: list(q) });
   }
 
@@ -46,11 +35,11 @@ export class Resources {
     return this.api.patch(paths.custom(POOLS, namespace, name, 'scale'), body, PATCH.merge, { query: { fieldManager } });
   }
 
-  listNamespacedPod(namespace: string, q: ListQuery): Promise<ListPage> {
+  listNamespacedPod(namespace: string, q: PageQuery): Promise<Page<unknown>> {
     return this.api.get(paths.core(namespace, 'pods'), { query: list(q) });
   }
 
-  listPodForAllNamespaces(q: ListQuery): Promise<ListPage> {
+  listPodForAllNamespaces(q: PageQuery): Promise<Page<unknown>> {
     return this.api.get(paths.coreAll('pods'), { query: list(q) });
   }
 
@@ -88,7 +77,7 @@ export class Resources {
   }
 }
 
-function list(q: ListQuery): Query {
+function list(q: PageQuery): Query {
   return { limit: q.limit, continue: q.continue, labelSelector: q.labelSelector };
 }
 
