@@ -1,7 +1,7 @@
 // The autoscaler end to end at the integration tier: a real RabbitMQ, a real API server, the operator process.
 // Pods do not run here (no kubelet); the test publishes, consumes and holds messages itself.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { Pool } from '../src/api/pool.ts';
 import { httpStatus } from '../src/errors.ts';
 import { KubeApi } from '../src/kube/api.ts';
@@ -82,6 +82,11 @@ afterAll(async () => {
 });
 
 describe('autoscaler', () => {
+  beforeEach(() => onTestFailed(async () => {
+    const series = (await op.metrics().catch(() => '')).split('\n').filter((l) => l.startsWith('hare_autoscaler_') && l.includes(ns));
+    console.error(`--- operator log ---\n${op.logTail(80)}\n--- autoscaler series ---\n${series.join('\n')}`);
+  }));
+
   it('raises spec.replicas within one poll interval of a backlog, and lowers it after the scale-down window', async () => {
     const q = await autoscaledPool('backlog', { minReplicas: 1, maxReplicas: 10, messagesPerReplica: 10, scaleDown: { stabilizationWindowSeconds: 6 } }, { replicas: 1 });
     await waitFor('first poll', async () => (await getPool(k, ns, 'backlog')).status?.autoscaler !== undefined, 10_000);
@@ -121,7 +126,7 @@ describe('autoscaler', () => {
       await waitFor('the management API to report 25 unacked', async () => (await mq.unackedStat(q)) === 25, 15_000, 500);
       await autoscaledPool('busy', { minReplicas: 1, maxReplicas: 5, scaleDown: { stabilizationWindowSeconds: 2 } }, { replicas: 3, management: true, queue: q });
       await autoscaledPool('blind', { minReplicas: 1, maxReplicas: 5, scaleDown: { stabilizationWindowSeconds: 2 } }, { replicas: 3, queue: q });
-      await waitFor('the ready-only pool shrinks', async () => (await replicas('blind')) === 1, 15_000);
+      await waitFor('the ready-only pool shrinks', async () => (await replicas('blind')) === 1, 30_000); // 2 s window; CI once took over 15 s
       await new Promise((r) => setTimeout(r, 4000)); // two windows more
       expect(await replicas('busy')).toBe(3);
       const status = (await getPool(k, ns, 'busy')).status;

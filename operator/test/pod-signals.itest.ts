@@ -108,9 +108,8 @@ afterAll(async () => {
 
 describe('autoscaling on the pods own signals, management plugin absent', () => {
   beforeEach(() => onTestFailed(() => {
-    const tail = op.logs.slice(-40).map((l) => JSON.stringify(l).slice(0, 400)).join('\n');
     const said = runtimes.map((r) => `${r.podName}: ${r.output.slice(-600)}`).join('\n');
-    console.error(`--- operator log ---\n${tail}\n--- runtimes ---\n${said}`);
+    console.error(`--- operator log ---\n${op.logTail()}\n--- runtimes ---\n${said}`);
   }));
 
   it('keeps a busy pool (0 ready) at its size, then removes the idle pods and keeps the busy one', async () => {

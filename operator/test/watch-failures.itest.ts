@@ -76,7 +76,7 @@ describe('refused watches', () => {
     // without leader election: a 401 on the lease would end the process; here only the caches are under test
     const args = identity.args.filter((a) => !a.startsWith('--leader-elect'));
     op = await startOperator(identity.kubeconfig, [...args, '--stale-watch', '8', '--no-autoscaler']);
-    onTestFailed(() => console.error(`exit ${op?.child.exitCode}; operator log tail:\n${op?.logs.slice(-40).map((l) => JSON.stringify(l)).join('\n')}`));
+    onTestFailed(() => console.error(`exit ${op?.child.exitCode}; operator log tail:\n${op?.logTail()}`));
     // quiet watches (no event for their whole 20 to 28 s) are contact: /healthz holds past one watch timeout
     for (let s = 0; s < 35; s++) {
       expect(await health(op), `/healthz ${s} s after the start`).toBe(200);

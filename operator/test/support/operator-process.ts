@@ -13,6 +13,8 @@ export interface OperatorProcess {
   logs: Record<string, unknown>[];
   /** What the process wrote to stderr so far (a crash's stack). */
   stderr(): string;
+  /** The last `n` log lines as JSON text, each cut to 400 characters (printed when a test fails). */
+  logTail(n?: number): string;
   /** SIGTERM (graceful) or SIGKILL; resolves when the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Text of /metrics. */
@@ -51,6 +53,7 @@ export async function startOperator(kubeconfig: string, args: string[], env: Rec
   const op: OperatorProcess = {
     child, metricsPort, healthPort, logs,
     stderr: () => stderr,
+    logTail: (n = 40) => logs.slice(-n).map((l) => JSON.stringify(l).slice(0, 400)).join('\n'),
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
