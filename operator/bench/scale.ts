@@ -110,13 +110,15 @@ try {
   if (raw !== undefined) log(`raw creates: ${raw.toFixed(1)} s`);
   const rs = anchors.includes('rs') ? await replicaSets(env.kc, core, `${ns}-rs`, pools, replicas) : undefined;
   const took = (converged - started) / 1000;
+  const convergeWrites = [...toConverge.values()].reduce((n, k) => n + k, 0);
   console.log(`
 pools x pods                 ${pools} x ${replicas} (${pods} pods)
 time to make ${total} pods (same control plane, one after the other)
   hare-operator              ${took.toFixed(1)} s from the first pool create (${seconds(converged - created)} after the last), every status written${raw ? `; ${(took / raw).toFixed(2)}x the raw ceiling` : ''}
   raw creates, 1 client      ${raw ? `${raw.toFixed(1)} s (${(total / raw).toFixed(0)} pods/s, concurrency ${RAW_CONCURRENCY})` : 'not run (--anchors)'}
   ReplicaSet controller      ${rs ? `${rs.toFixed(1)} s (${pools} ReplicaSets x ${replicas}, kube-controller-manager's default client QPS 20, burst 30)${raw ? `; ${(rs / raw).toFixed(2)}x the raw ceiling` : ''}` : 'not run (--anchors)'}
-API writes to converge       ${[...toConverge.values()].reduce((n, k) => n + k, 0)} (${[...toConverge].map(([k, n]) => `${k}: ${n}`).join(', ')})
+API writes to converge       ${convergeWrites} (${[...toConverge].map(([k, n]) => `${k}: ${n}`).join(', ')})
+API write rate               ${((convergeWrites + pools) / took).toFixed(0)}/s: the operator's writes and the bench's ${pools} pool creates over the time to converge${raw ? `; raw creates ${(total / raw).toFixed(0)}/s` : ''}
 operator RSS                 peak ${peak.toFixed(0)} MB, idle ${steadyStart.toFixed(0)} -> ${idle.toFixed(0)} MB (V8 heap ${heapUsed.toFixed(0)} MB used of ${heapTotal.toFixed(0)} MB, external ${external.toFixed(0)} MB${values['heap-mb'] ? `, limit ${values['heap-mb']} MB` : ''}${heap.NODE_OPTIONS ? `, NODE_OPTIONS ${heap.NODE_OPTIONS}` : ''}${values.env?.length ? `, ${values.env.join(' ')}` : ''})
   bare Node                  ${base.bare.toFixed(0)} MB; importing only @kubernetes/client-node ${base.clientNode.toFixed(0)} MB
 API writes in a quiet ${quietS} s   ${quietWrites}${quiet.length ? ` (${quiet.map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}; from ${seconds(quietFrom - created)} to ${seconds(quietFrom - created + quietS * 1000)} after the last pool create (the 60 s scale-down windows seeded at each pool's first poll expire 60 to 65 s after its create)
