@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the local cluster needs, only those missing: `control-plane` (openssl, and prometheus for
-# the monitoring kit's promtool checks and the e2e Prometheus) or `node` (+ runtime, CNI, tools).
-# Usage: hack/cluster-deps.sh [control-plane|node]   (default node). Needs root and Debian's apt when something is missing.
+# the monitoring kit's promtool checks and the e2e Prometheus), `node` (+ runtime, CNI, tools) or `kind` (+ mmdebstrap,
+# for the kind node image's Debian base).
+# Usage: hack/cluster-deps.sh [control-plane|node|kind]   (default node). Needs root and Debian's apt when something is missing.
 set -euo pipefail
 
 want="${1:-node}"
 # command (or file) -> Debian package
 declare -A NEED=([openssl]=openssl [ip]=iproute2 [promtool]=prometheus [prometheus]=prometheus)
-if [ "$want" = node ]; then
+if [ "$want" = node ] || [ "$want" = kind ]; then
   NEED+=([containerd]=containerd [ctr]=containerd [containerd-shim-runc-v2]=containerd [runc]=runc
     [/usr/lib/cni/bridge]=containernetworking-plugins [/usr/lib/cni/host-local]=containernetworking-plugins
     [buildah]=buildah [iptables]=iptables [ip6tables]=iptables [conntrack]=conntrack [socat]=socat
     [gcc]=gcc [strip]=binutils [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev [tar]=tar)
 elif [ "$want" != control-plane ]; then
-  echo "usage: $0 [control-plane|node]" >&2; exit 2
+  echo "usage: $0 [control-plane|node|kind]" >&2; exit 2
 fi
+[ "$want" = kind ] && NEED+=([mmdebstrap]=mmdebstrap)
 
 missing=()
 for what in "${!NEED[@]}"; do

@@ -28,6 +28,7 @@ load=true; force=false
 for a in "$@"; do case "$a" in --no-load) load=false ;; --force) force=true ;; *) echo "usage: $0 [--no-load] [--force]" >&2; exit 2 ;; esac; done
 log() { printf '[kind-node %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { printf '[kind-node] error: %s\n' "$*" >&2; exit 1; }
+bash "$REPO/hack/cluster-deps.sh" kind   # buildah, gcc and mmdebstrap, from Debian's packages where missing
 for t in buildah mmdebstrap gcc go; do command -v "$t" >/dev/null || die "$t is required"; done
 [ -x "$BIN/kubeadm" ] || "$REPO/hack/build-binaries.sh" kubeadm
 for b in kubelet kubeadm kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd; do
