@@ -1,4 +1,4 @@
-// KEDA v2.21 (its operator and metrics adapter, built from the Go module proxy, run beside the local control plane)
+// KEDA v2.21 (its operator and metrics adapter, built from the Go module proxy, run on this host beside the cluster)
 // drives a ConsumerPool through the pool's /scale subresource, the pool's own autoscaler off: KEDA's HPA raises and
 // lowers spec.replicas, and the operator still drains the pods it removes and keeps the one mid-message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,11 +25,8 @@ const apply = (objects: object[]): Promise<string> => t.kubectlStdin(JSON.string
 beforeAll(async () => {
   suite = await startSuite({ namespace: NS, images: ['operator', 'consumer', 'examples'] });
   t = suite.t;
-  if (suite.cluster.provider !== 'local') {
-    throw new Error(`keda.e2e.ts runs KEDA's binaries beside the local provider's control plane; provider ${suite.cluster.provider} is not supported by this file yet`);
-  }
   await installOperator(t, '--set', `watchNamespace=${NS}`);
-  keda = await startKeda(clusterConfig(), suite.cluster.kubeconfig);
+  keda = await startKeda(clusterConfig(), suite.cluster);
   load = new Load(suite.cluster.hostBrokerUri, POOL);
   await load.open();
 }, 900_000);

@@ -189,7 +189,7 @@ const apply = (objects: object[]): Promise<string> => t.kubectlStdin(JSON.string
 
 try {
   await installOperator(t, '--set', `watchNamespace=${NS}`, '--set', 'replicaCount=1');
-  keda = await startKeda(clusterConfig(), suite.cluster.kubeconfig);
+  keda = await startKeda(clusterConfig(), suite.cluster);
   const kedaPids = await keda.pids();
   const operatorUid = (await t.kubectl('get', 'pods', '-n', OPERATOR_NS, '-l', 'app.kubernetes.io/name=hare-operator', '-o', 'jsonpath={.items[0].metadata.uid}')).trim();
   const pidOf = (p: number | undefined): number[] => (p === undefined ? [] : [p]);

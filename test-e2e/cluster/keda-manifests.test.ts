@@ -1,17 +1,19 @@
 // Unit tests: KEDA's objects on the cluster, the ScaledObjects of the tests, and the two processes' command lines.
 import { describe, expect, it } from 'vitest';
 import { clusterConfig } from './config.ts';
-import { KEDA_PORTS, kedaCommands } from './keda.ts';
-import { metricsApiObjects, rabbitmqAuth, scaledObject } from './keda-manifests.ts';
+import { kedaCommands } from './keda.ts';
+import { KEDA_PORTS, metricsApiObjects, rabbitmqAuth, scaledObject } from './keda-manifests.ts';
 
 const pool = { apiVersion: 'hare.dev/v1alpha1', kind: 'ConsumerPool', name: 'orders' };
 const flag = (args: string[], name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 describe('KEDA manifests', () => {
-  it('registers the external metrics API on the adapter at localhost, with the CA that signed it', () => {
-    const objects = metricsApiObjects({ port: 16443, caBundle: 'Q0E=' }) as { kind: string; spec?: Record<string, unknown> }[];
+  it('registers the external metrics API on the adapter at the host the API server dials, with the CA that signed it', () => {
+    const objects = metricsApiObjects({ host: 'localhost', port: 16443, caBundle: 'Q0E=' }) as { kind: string; spec?: Record<string, unknown> }[];
     const svc = objects.find((o) => o.kind === 'Service');
     expect(svc?.spec).toEqual({ type: 'ExternalName', externalName: 'localhost', ports: [{ name: 'https', port: 16443 }] });
+    const onKind = metricsApiObjects({ host: '10.244.0.1', port: 16443, caBundle: 'Q0E=' }).find((o) => o.kind === 'Service') as { spec: unknown };
+    expect(onKind.spec).toMatchObject({ externalName: '10.244.0.1' });
     const api = objects.find((o) => o.kind === 'APIService');
     expect(api?.spec).toMatchObject({ group: 'external.metrics.k8s.io', version: 'v1beta1', caBundle: 'Q0E=', service: { port: 16443 } });
     const binding = objects.find((o) => o.kind === 'ClusterRoleBinding') as { subjects: unknown[] } | undefined;

@@ -5,21 +5,24 @@ export const KEDA_NAMESPACE = 'keda';
 /** The Service the external metrics APIService names; the aggregator checks the adapter's certificate for <svc>.<ns>.svc. */
 export const KEDA_METRICS_SERVICE = 'keda-metrics-apiserver';
 export const EXTERNAL_METRICS_API = 'v1beta1.external.metrics.k8s.io';
+/** Loopback ports of the two processes (none of the cluster's own); the kind provider forwards the adapter's to loopback. */
+export const KEDA_PORTS = { grpc: 19666, operatorMetrics: 18080, operatorProbes: 18081, adapter: 16443, adapterMetrics: 18082 } as const;
 
 type Manifest = Record<string, unknown>;
 
 /**
- * The external metrics API, served by the adapter on the host at localhost:`port`: an ExternalName Service, so the
- * aggregator dials localhost, and the APIService with the CA that signed the adapter's certificate.
+ * The external metrics API, served by the adapter on the host at `host`:`port` (the name or address at which the API
+ * server reaches the host's loopback): an ExternalName Service, so the aggregator dials it, and the APIService with
+ * the CA that signed the adapter's certificate.
  */
-export function metricsApiObjects(options: { port: number; caBundle: string }): Manifest[] {
+export function metricsApiObjects(options: { host: string; port: number; caBundle: string }): Manifest[] {
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KEDA_NAMESPACE } },
     {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: KEDA_METRICS_SERVICE, namespace: KEDA_NAMESPACE },
-      spec: { type: 'ExternalName', externalName: 'localhost', ports: [{ name: 'https', port: options.port }] },
+      spec: { type: 'ExternalName', externalName: options.host, ports: [{ name: 'https', port: options.port }] },
     },
     {
       apiVersion: 'apiregistration.k8s.io/v1',

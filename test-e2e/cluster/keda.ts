@@ -1,5 +1,5 @@
-// KEDA v2.21 on the local cluster: its operator and metrics adapter, built from the Go module proxy by
-// hack/build-binaries.sh keda, run as host processes beside the control plane, with the external metrics API
+// KEDA v2.21 on the e2e cluster: its operator and metrics adapter, built from the Go module proxy by
+// hack/build-binaries.sh keda, run as host processes (on loopback) beside the cluster, with the external metrics API
 // registered through the aggregation layer. Used by the KEDA e2e test and `npm run bench:peers`.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -9,10 +9,9 @@ import type { ClusterConfig } from './config.ts';
 import { assertRunning, logPath, runningPid, startDaemon, stopDaemon } from './daemons.ts';
 import { log, run, since, tryRun } from './exec.ts';
 import { untilCondition } from '../support/wait.ts';
-import { EXTERNAL_METRICS_API, KEDA_METRICS_SERVICE, KEDA_NAMESPACE, metricsApiObjects } from './keda-manifests.ts';
+import { EXTERNAL_METRICS_API, KEDA_METRICS_SERVICE, KEDA_NAMESPACE, KEDA_PORTS, metricsApiObjects } from './keda-manifests.ts';
+import type { E2ECluster } from './provider.ts';
 
-/** Loopback ports of the two processes (none of the cluster's own). */
-export const KEDA_PORTS = { grpc: 19666, operatorMetrics: 18080, operatorProbes: 18081, adapter: 16443, adapterMetrics: 18082 } as const;
 export const KEDA_DAEMONS = ['keda-adapter', 'keda-operator'] as const;
 
 export interface Keda {
@@ -70,8 +69,12 @@ async function kedaCerts(dir: string): Promise<void> {
   await signLeaf(dir, { name: 'tls', cn: 'keda', usage: 'both', sans: ['DNS:localhost', 'IP:127.0.0.1', ...names] });
 }
 
-/** Starts KEDA (or finds it running) on the cluster behind `kubeconfig`; resolves once the external metrics API is Available. */
-export async function startKeda(cfg: ClusterConfig, kubeconfig: string): Promise<Keda> {
+/** Starts KEDA (or finds it running) on `cluster`; resolves once the external metrics API is Available. */
+export async function startKeda(cfg: ClusterConfig, cluster: Pick<E2ECluster, 'provider' | 'kubeconfig' | 'apiServerToHost'>): Promise<Keda> {
+  const { kubeconfig, apiServerToHost } = cluster;
+  if (apiServerToHost === undefined) {
+    throw new Error(`KEDA runs on this host, and provider ${cluster.provider} gives its API server no way to reach the metrics adapter here`);
+  }
   const b = binaries(cfg);
   const absent = Object.values(b).filter((f) => !existsSync(f));
   if (absent.length > 0) throw new Error(`KEDA is not built (${absent.join(', ')} missing): run \`bash hack/build-binaries.sh keda\` (about 6 min cold)`);
@@ -83,7 +86,7 @@ export async function startKeda(cfg: ClusterConfig, kubeconfig: string): Promise
   await kubectl(['apply', '--server-side', '--force-conflicts', '-f', b.crds]);
   await untilCondition(kubectl, 'Established', ['crd/scaledobjects.keda.sh', 'crd/triggerauthentications.keda.sh']);
   const caBundle = (await readFile(join(certDir, 'ca.crt'))).toString('base64');
-  const objects = metricsApiObjects({ port: KEDA_PORTS.adapter, caBundle });
+  const objects = metricsApiObjects({ host: apiServerToHost, port: KEDA_PORTS.adapter, caBundle });
   await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
   const commands = kedaCommands(cfg, kubeconfig, certDir);
   for (const name of [...KEDA_DAEMONS].reverse()) {

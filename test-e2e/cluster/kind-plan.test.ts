@@ -36,8 +36,8 @@ describe('kind commands', () => {
 });
 
 describe('broker rules', () => {
-  it('DNAT the broker address\'s AMQP, AMQPS and management ports to loopback, in our own chain', () => {
-    expect(kindBrokerDnatRules(l)).toEqual([5672, 5671, 15672].map((p) => ['-t', 'nat', '-A', KIND_BROKER_CHAIN, '-d', '10.244.0.1', '-p', 'tcp', '--dport', String(p), '-j', 'DNAT', '--to-destination', `127.0.0.1:${p}`]));
+  it('DNAT the broker address\'s AMQP, AMQPS, management and KEDA adapter ports to loopback, in our own chain', () => {
+    expect(kindBrokerDnatRules(l)).toEqual([5672, 5671, 15672, 16443].map((p) => ['-t', 'nat', '-A', KIND_BROKER_CHAIN, '-d', '10.244.0.1', '-p', 'tcp', '--dport', String(p), '-j', 'DNAT', '--to-destination', `127.0.0.1:${p}`]));
   });
   it('jump from PREROUTING on the kind bridge only', () => {
     expect(kindBrokerJump(l, '-I')).toEqual(['-t', 'nat', '-I', 'PREROUTING', '1', '-i', 'br-harekind', '-j', 'HAREKIND-BROKER']);

@@ -1,5 +1,6 @@
 // The kind provider's pure parts: its layout, the kind cluster config, kind's command lines and the host rules that give pods the broker.
 import { join } from 'node:path';
+import { KEDA_PORTS } from './keda-manifests.ts';
 
 /** Where the kind cluster lives and how pods reach the host, derived from one place (see hack/docker.sh). */
 export interface KindLayout {
@@ -18,7 +19,8 @@ export interface KindLayout {
    * bridge, where HAREKIND-BROKER DNATs it to loopback; it needs no local address on the host.
    */
   brokerIp: string;
-  brokerPorts: readonly number[];
+  /** the host's loopback ports forwarded at brokerIp: AMQP, AMQPS, management, and KEDA's metrics adapter (keda.e2e) */
+  loopbackPorts: readonly number[];
   /** the host's address on the bridge (the network's gateway) */
   hostIp: string;
   /** the only destinations pods have routes to (hack/kind/files/hare-cni.sh): no default route, as on the local node */
@@ -40,7 +42,7 @@ export function kindLayout(cacheDir: string, name: string): KindLayout {
     podSubnet: '10.245.0.0/16',
     serviceSubnet: '10.97.0.0/16',
     brokerIp: '10.244.0.1',
-    brokerPorts: [5672, 5671, 15672],
+    loopbackPorts: [5672, 5671, 15672, KEDA_PORTS.adapter],
     hostIp: '172.29.1.1',
     cniRoutesFile: join(stateDir, 'cni-routes'),
     stateDir,
@@ -87,7 +89,7 @@ export function kindCommands(l: KindLayout, image: string, configFile: string): 
 
 /** nat rules of HAREKIND-BROKER (from PREROUTING on the bridge): the broker address's ports to loopback. */
 export function kindBrokerDnatRules(l: KindLayout): string[][] {
-  return l.brokerPorts.map((port) => ['-t', 'nat', '-A', KIND_BROKER_CHAIN, '-d', l.brokerIp, '-p', 'tcp', '--dport', String(port), '-j', 'DNAT', '--to-destination', `127.0.0.1:${port}`]);
+  return l.loopbackPorts.map((port) => ['-t', 'nat', '-A', KIND_BROKER_CHAIN, '-d', l.brokerIp, '-p', 'tcp', '--dport', String(port), '-j', 'DNAT', '--to-destination', `127.0.0.1:${port}`]);
 }
 
 /** The jump into the chain, as iptables arguments to insert (-I, first), check (-C) or delete (-D) it. */

@@ -16,6 +16,12 @@ export interface E2ECluster {
   podBroker(): Promise<PodBroker>;
   /** how the test process itself reaches the same RabbitMQ (to publish and inspect) */
   hostBrokerUri: string;
+  /**
+   * The name or address at which the cluster's API server reaches a server on this host's loopback (KEDA's metrics
+   * adapter, through the aggregation layer): local `localhost`, kind the broker address that the host forwards to
+   * loopback; undefined where nothing forwards (existing).
+   */
+  apiServerToHost?: string;
   /** tears down what up() created (local: cluster:down; kind: delete the cluster it made; existing: nothing) */
   down(): Promise<void>;
 }

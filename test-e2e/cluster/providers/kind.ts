@@ -44,6 +44,7 @@ export function kindProvider(env: NodeJS.ProcessEnv): ClusterProvider {
         provider: 'kind',
         kubeconfig: l.kubeconfig,
         hostBrokerUri: env.HARE_E2E_HOST_BROKER_URI ?? 'amqp://guest:guest@127.0.0.1:5672/',
+        apiServerToHost: l.brokerIp, // HAREKIND-BROKER forwards its loopback ports, KEDA's adapter among them
         async loadImages(tarballs: readonly string[]): Promise<string[]> {
           const { archiveTags, normalizeImageRef } = await import('../images.ts');
           const names: string[] = [];

@@ -13,6 +13,7 @@ export function localProvider(env: NodeJS.ProcessEnv): ClusterProvider {
         provider: 'local',
         kubeconfig: cluster.kubeconfig,
         hostBrokerUri: env.HARE_E2E_HOST_BROKER_URI ?? 'amqp://guest:guest@127.0.0.1:5672/',
+        apiServerToHost: 'localhost', // the API server runs on this host
         async loadImages(tarballs: readonly string[]): Promise<string[]> {
           const names: string[] = [];
           for (const t of tarballs) names.push(...(await importImage(t, cfg)));
