@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['operator/src/**/*.test.ts', 'consumer-image/src/**/*.test.ts', 'hack/**/*.test.ts', 'test-e2e/**/*.test.ts'],
+          include: ['operator/src/**/*.test.ts', 'operator/bench/**/*.test.ts', 'consumer-image/src/**/*.test.ts', 'hack/**/*.test.ts', 'test-e2e/**/*.test.ts'],
         },
       },
       {

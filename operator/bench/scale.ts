@@ -1,9 +1,11 @@
 // npm run bench:scale: N pools x R pods on the real API server. Prints time to converge beside the anchors made on
 // the same control plane in the same run (raw concurrent creates, the ReplicaSet controller), the operator's peak and
 // idle RSS beside bare Node, its API writes by verb and resource during a quiet window, and its broker connections.
+// The operator runs with the image's NODE_OPTIONS, its heap share sized to the chart's default memory limit.
 // Flags: --pools N (1000), --replicas R (5), --quiet S (60), --anchors raw,rs (both; '' for none), --heap-mb M (the
-// operator's V8 old-space limit; default: Node's own), --node-options '...' and --env K=V (the operator's process),
-// --heap-snapshot DIR (writes one at idle and prints where its bytes are). Pods never run: they match no node.
+// operator's V8 old-space limit, in place of the image's), --node-defaults (Node's own heap sizing, no image flags),
+// --node-options '...' and --env K=V (the operator's process), --heap-snapshot DIR (writes one at idle and prints
+// where its bytes are). Pods never run: they match no node.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,13 +13,14 @@ import { parseArgs } from 'node:util';
 import { deleteAndWait, RAW_CONCURRENCY, rawCreates, replicaSets } from './anchors.ts';
 import { baselines, rssMb } from './baseline.ts';
 import { heapSummary } from './heap-summary.ts';
+import { imageFlags } from './image-flags.ts';
 import { AMQP_URI, benchEnvironment } from './environment.ts';
 import { GROUP, PLURAL, VERSION } from '../src/metadata.ts';
 import { startOperator } from '../test/support/operator-process.ts';
 import { poolManifest } from '../test/support/pools.ts';
 
 const { values } = parseArgs({
-  options: { pools: { type: 'string', default: '1000' }, replicas: { type: 'string', default: '5' }, quiet: { type: 'string', default: '60' }, anchors: { type: 'string', default: 'raw,rs' }, 'heap-mb': { type: 'string' }, 'heap-snapshot': { type: 'string' }, 'node-options': { type: 'string' }, env: { type: 'string', multiple: true } },
+  options: { pools: { type: 'string', default: '1000' }, replicas: { type: 'string', default: '5' }, quiet: { type: 'string', default: '60' }, anchors: { type: 'string', default: 'raw,rs' }, 'heap-mb': { type: 'string' }, 'node-defaults': { type: 'boolean' }, 'heap-snapshot': { type: 'string' }, 'node-options': { type: 'string' }, env: { type: 'string', multiple: true } },
 });
 const [pools, replicas, quietS] = [Number(values.pools), Number(values.replicas), Number(values.quiet)];
 const log = (msg: string): void => console.log(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -29,7 +32,10 @@ const repo = new URL('../..', import.meta.url).pathname;
 execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'operator/tsconfig.build.json')]);
 writeFileSync(join(repo, 'dist/package.json'), '{ "type": "module" }\n');
 const snapshotDir = values['heap-snapshot'];
+const image = imageFlags(repo);
+const shipped = values['node-defaults'] ? [] : image.flags.filter((f) => !(values['heap-mb'] && f.startsWith('--max-old-space-size=')));
 const nodeOptions = [
+  ...shipped,
   ...(values['node-options'] ? [values['node-options']] : []),
   ...(values['heap-mb'] ? [`--max-old-space-size=${values['heap-mb']}`] : []),
   ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : []),
@@ -68,6 +74,9 @@ try {
     const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns }).catch(() => ({ items: [] }))) as { items: { status?: { replicas?: number } }[] };
     const done = list.items.filter((p) => p.status?.replicas === replicas).length;
     if (done === pools) break;
+    if (op.child.exitCode !== null || op.child.signalCode !== null) {
+      throw new Error(`the operator exited (${op.child.exitCode ?? op.child.signalCode}) with ${done}/${pools} pools converged; its last log lines:\n${op.logTail(10)}\nstderr: ${op.stderr().slice(-2000)}`);
+    }
     if (Date.now() - started > 20 * 60_000) throw new Error(`not converged after 20 min: ${done}/${pools}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -119,7 +128,7 @@ time to make ${total} pods (same control plane, one after the other)
   ReplicaSet controller      ${rs ? `${rs.toFixed(1)} s (${pools} ReplicaSets x ${replicas}, kube-controller-manager's default client QPS 20, burst 30)${raw ? `; ${(rs / raw).toFixed(2)}x the raw ceiling` : ''}` : 'not run (--anchors)'}
 API writes to converge       ${convergeWrites} (${[...toConverge].map(([k, n]) => `${k}: ${n}`).join(', ')})
 API write rate               ${((convergeWrites + pools) / took).toFixed(0)}/s: the operator's writes and the bench's ${pools} pool creates over the time to converge${raw ? `; raw creates ${(total / raw).toFixed(0)}/s` : ''}
-operator RSS                 peak ${peak.toFixed(0)} MB, idle ${steadyStart.toFixed(0)} -> ${idle.toFixed(0)} MB (V8 heap ${heapUsed.toFixed(0)} MB used of ${heapTotal.toFixed(0)} MB, external ${external.toFixed(0)} MB${values['heap-mb'] ? `, limit ${values['heap-mb']} MB` : ''}${heap.NODE_OPTIONS ? `, NODE_OPTIONS ${heap.NODE_OPTIONS}` : ''}${values.env?.length ? `, ${values.env.join(' ')}` : ''})
+operator RSS                 peak ${peak.toFixed(0)} MB, idle ${steadyStart.toFixed(0)} -> ${idle.toFixed(0)} MB (V8 heap ${heapUsed.toFixed(0)} MB used of ${heapTotal.toFixed(0)} MB, external ${external.toFixed(0)} MB${values['heap-mb'] ? `, limit ${values['heap-mb']} MB` : ''}${heap.NODE_OPTIONS ? `, NODE_OPTIONS ${heap.NODE_OPTIONS}` : ''}${shipped.length === image.flags.length ? `: the image's flags under the chart's ${image.limit} limit` : ''}${values.env?.length ? `, ${values.env.join(' ')}` : ''})
   bare Node                  ${base.bare.toFixed(0)} MB; importing only @kubernetes/client-node ${base.clientNode.toFixed(0)} MB
 API writes in a quiet ${quietS} s   ${quietWrites}${quiet.length ? ` (${quiet.map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}; from ${seconds(quietFrom - created)} to ${seconds(quietFrom - created + quietS * 1000)} after the last pool create (the 60 s scale-down windows seeded at each pool's first poll expire 60 to 65 s after its create)
 broker connections           ${connections} (all ${pools} pools autoscaled on one broker)

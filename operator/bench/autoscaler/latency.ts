@@ -45,7 +45,7 @@ try {
     await ch.purgeQueue(queue);
   }
 } catch (err) {
-  console.error(`--- operator log (last 40 lines) ---\n${op.logs.slice(-40).map((l) => JSON.stringify(l)).join('\n')}`);
+  console.error(`--- operator log (last 40 lines) ---\n${op.logTail(40)}`);
   throw err;
 } finally {
   watch.stop();
