@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the local cluster needs, only those missing: `control-plane` (openssl, and prometheus for
-# the monitoring kit's promtool checks and the e2e Prometheus), `node` (+ runtime, CNI, tools) or `kind` (+ mmdebstrap,
-# for the kind node image's Debian base).
+# Installs the Debian packages a cluster of the project needs, only those missing: `control-plane` (openssl, and
+# prometheus for the monitoring kit's promtool checks and the e2e Prometheus), `node` (+ runtime, CNI, tools) or
+# `kind` (what the kind node image's build and the kind provider's host rules use: buildah, mmdebstrap, gcc, iptables).
 # Usage: hack/cluster-deps.sh [control-plane|node|kind]   (default node). Needs root and Debian's apt when something is missing.
 set -euo pipefail
 
 want="${1:-node}"
 # command (or file) -> Debian package
-declare -A NEED=([openssl]=openssl [ip]=iproute2 [promtool]=prometheus [prometheus]=prometheus)
-if [ "$want" = node ] || [ "$want" = kind ]; then
-  NEED+=([containerd]=containerd [ctr]=containerd [containerd-shim-runc-v2]=containerd [runc]=runc
+declare -A NEED=()
+case "$want" in
+  control-plane|node) NEED+=([openssl]=openssl [ip]=iproute2 [promtool]=prometheus [prometheus]=prometheus) ;;&
+  node) NEED+=([containerd]=containerd [ctr]=containerd [containerd-shim-runc-v2]=containerd [runc]=runc
     [/usr/lib/cni/bridge]=containernetworking-plugins [/usr/lib/cni/host-local]=containernetworking-plugins
     [buildah]=buildah [iptables]=iptables [ip6tables]=iptables [conntrack]=conntrack [socat]=socat
-    [gcc]=gcc [strip]=binutils [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev [tar]=tar)
-elif [ "$want" != control-plane ]; then
-  echo "usage: $0 [control-plane|node|kind]" >&2; exit 2
-fi
-[ "$want" = kind ] && NEED+=([mmdebstrap]=mmdebstrap)
+    [gcc]=gcc [strip]=binutils [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev [tar]=tar) ;;
+  kind) NEED+=([buildah]=buildah [mmdebstrap]=mmdebstrap [gcc]=gcc [strip]=binutils [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev
+    [tar]=tar [iptables]=iptables [ip]=iproute2) ;;
+  control-plane) ;;
+  *) echo "usage: $0 [control-plane|node|kind]" >&2; exit 2 ;;
+esac
 
 missing=()
 for what in "${!NEED[@]}"; do

@@ -35,5 +35,9 @@ fi
 if want e2e; then step "end-to-end tier on this machine's node"; HARE_E2E_PROVIDER=local npm run test:e2e; fi
 # the project's dockerd (started and stopped by the provider), kind v0.33.0 and the offline node image (about 7 min
 # cold, cached per input stamp)
-if want kind; then step "end-to-end tier on kind"; HARE_E2E_PROVIDER=kind npm run test:e2e; fi
+if want kind; then
+  step "end-to-end tier on kind"
+  bash hack/build-binaries.sh all   # the node image's Kubernetes, and kubectl and helm for the suite (cached)
+  HARE_E2E_PROVIDER=kind npm run test:e2e
+fi
 step "done"

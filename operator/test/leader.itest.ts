@@ -172,7 +172,7 @@ describe('leader election when the API server hangs (a stalling proxy in front o
     /** Both replicas as they were: exit, last log lines, stderr (for a failure's message). */
     const story = (round: number, rs: Replica[]): string => `round ${round}:\n` + rs.map((r) =>
       `${r.name} (exit ${r.op.child.exitCode ?? r.op.child.signalCode ?? 'none'}, last sample ${JSON.stringify(recorder.latest(r.op))}):\n` +
-      r.op.logs.slice(-10).map((l) => `  ${JSON.stringify(l).slice(0, 300)}`).join('\n') + `\n  stderr: ${r.op.stderr().slice(-1500)}`).join('\n');
+      r.op.logTail(10) + `\n  stderr: ${r.op.stderr().slice(-1500)}`).join('\n');
     for (let round = 0; round < HANDOVERS; round++) {
       const running = replicas.filter((r) => r.exitedAt === undefined);
       const told = <T>(waiting: Promise<T>): Promise<T> =>

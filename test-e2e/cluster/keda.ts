@@ -122,7 +122,7 @@ export async function startKeda(cfg: ClusterConfig, cluster: Pick<E2ECluster, 'p
   };
 }
 
-/** Stops the two processes if they run (cluster:down calls it too, so none outlives the cluster). */
+/** Stops the two processes if they run (cluster:down and the kind provider's down call it too, so none outlives the cluster). */
 export async function stopKeda(cfg: ClusterConfig): Promise<void> {
   for (const d of KEDA_DAEMONS) if (await stopDaemon(cfg, d)) log(`${d}: stopped`);
 }

@@ -1,4 +1,5 @@
-// The kind provider's pure parts: its layout, the kind cluster config, kind's command lines and the host rules that give pods the broker.
+// The kind provider's pure parts: its layout, the kind cluster config, kind's command lines and the host rules that give
+// pods the broker (and the node's API server KEDA's metrics adapter on this host).
 import { join } from 'node:path';
 import { KEDA_PORTS } from './keda-manifests.ts';
 
@@ -16,7 +17,8 @@ export interface KindLayout {
   /**
    * The address pods use for the host's RabbitMQ: the local cluster's node address, which the broker's TLS
    * certificate names (hack/ensure-rabbitmq.sh). Pods send it to the node's default gateway, the host's end of the
-   * bridge, where HAREKIND-BROKER DNATs it to loopback; it needs no local address on the host.
+   * bridge, where HAREKIND-BROKER DNATs it to loopback; it needs no local address on the host. The node's API server
+   * reaches KEDA's metrics adapter on loopback the same way.
    */
   brokerIp: string;
   /** the host's loopback ports forwarded at brokerIp: AMQP, AMQPS, management, and KEDA's metrics adapter (keda.e2e) */

@@ -10,7 +10,8 @@ const CRD = new URL('../../../crds/consumerpools.hare.dev.yaml', import.meta.url
 export async function controlPlaneWithCrd(): Promise<{ cluster: LocalCluster; kubectl: string }> {
   const cluster = await startControlPlane();
   const kubectl = join(clusterConfig().binDir, 'kubectl');
-  const run = (...args: string[]): string => execFileSync(kubectl, ['--kubeconfig', cluster.kubeconfig, ...args], { encoding: 'utf8' });
+  // stderr kept with the error, not printed: the first `kubectl wait` on a new CRD fails as untilCondition expects
+  const run = (...args: string[]): string => execFileSync(kubectl, ['--kubeconfig', cluster.kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   run('apply', '--server-side', '--force-conflicts', '-f', CRD);
   await untilCondition((args) => Promise.resolve(run(...args)), 'Established', ['crd/consumerpools.hare.dev']);
   return { cluster, kubectl };

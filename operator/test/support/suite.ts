@@ -27,7 +27,6 @@ export function operatorSuite(prefix: string, operatorArgs: string[] = []): Suit
 /** Prints the operator's log tail when the current test fails. */
 export function dumpLogsOnFailure(suite: Suite): void {
   onTestFailed(() => {
-    const tail = suite.op.logs.slice(-60).map((l) => JSON.stringify(l)).join('\n');
-    console.error(`--- operator log (last 60 lines) ---\n${tail}`);
+    console.error(`--- operator log (last 60 lines) ---\n${suite.op.logTail(60)}`);
   });
 }

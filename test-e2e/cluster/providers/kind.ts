@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clusterConfig } from '../config.ts';
 import { log, run, since } from '../exec.ts';
+import { stopKeda } from '../keda.ts';
 import { addKindBrokerNet, dockerDown, dockerUp, ensureKindBinary, ensureNodeImage, kindLeftovers, nodeAddress, removeKindBrokerNet } from '../kind-host.ts';
 import { cniRoutes, KIND_BROKER_USER, kindClusterConfig, kindCommands, kindEnv, kindLayout } from '../kind-plan.ts';
 import { brokerFromEnv } from '../provider.ts';
@@ -57,6 +58,7 @@ export function kindProvider(env: NodeJS.ProcessEnv): ClusterProvider {
         podBroker: () => Promise.resolve(broker),
         async down(): Promise<void> {
           if (!created || env.HARE_E2E_KEEP_CLUSTER === '1') return;
+          await stopKeda(cfg); // an interrupted keda.e2e leaves its processes pointed at this cluster
           await run(kind, cmd.delete, { env: kenv, timeoutMs: 300_000 });
           await removeKindBrokerNet(l);
           if (!env.HARE_E2E_BROKER_URI) await deleteBrokerUser(KIND_BROKER_USER);
