@@ -12,7 +12,8 @@ step "Node.js"
 PATH="$(bash hack/node.sh):$PATH"; export PATH
 node --version
 step "system packages (Debian: openssl, prometheus, containerd, runc, CNI plugins, buildah, iptables, ...)"
-if want kind; then bash hack/cluster-deps.sh kind; elif want e2e; then bash hack/cluster-deps.sh node; else bash hack/cluster-deps.sh control-plane; fi
+if want e2e; then bash hack/cluster-deps.sh node; else bash hack/cluster-deps.sh control-plane; fi
+if want kind; then bash hack/cluster-deps.sh kind; fi
 # the unit tier renders the chart (the monitoring kit's promtool checks); cached after the first build
 if want unit; then step "helm"; bash hack/build-binaries.sh helm; fi
 step "npm ci"
