@@ -7,6 +7,8 @@ export interface PodTracker {
   maxLive(pool: string): number;
   /** Names of every pod of the pool ever seen. */
   seen(pool: string): Set<string>;
+  /** Resolves from the watch event that first shows at least n live pods of the pool; rejects after timeoutMs. */
+  whenLive(pool: string, n: number, timeoutMs: number): Promise<void>;
   stop(): void;
 }
 
@@ -21,6 +23,7 @@ export async function trackPods(kubeconfig: string, namespace: string): Promise<
     if (v === undefined) m.set(k, (v = make()));
     return v;
   };
+  const waiters: { pool: string; n: number; resolve: () => void }[] = [];
   let aborted = false;
   let abort: AbortController | undefined;
   const onEvent = (type: string, pod: V1Pod): void => {
@@ -32,6 +35,10 @@ export async function trackPods(kubeconfig: string, namespace: string): Promise<
     if (type === 'DELETED' || pod.metadata?.deletionTimestamp) set.delete(name);
     else set.add(name);
     max.set(pool, Math.max(max.get(pool) ?? 0, set.size));
+    for (const w of waiters.filter((w) => w.pool === pool && set.size >= w.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
   };
   const start = async (): Promise<void> => {
     abort = await new Watch(kc).watch(`/api/v1/namespaces/${namespace}/pods`, { timeoutSeconds: 25 }, onEvent, () => {
@@ -42,6 +49,10 @@ export async function trackPods(kubeconfig: string, namespace: string): Promise<
   return {
     maxLive: (pool) => max.get(pool) ?? 0,
     seen: (pool) => seen.get(pool) ?? new Set(),
+    whenLive: (pool, n, timeoutMs) => (live.get(pool)?.size ?? 0) >= n ? Promise.resolve() : new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${n} live pods of pool ${pool} within ${timeoutMs} ms`)), timeoutMs);
+      waiters.push({ pool, n, resolve: () => { clearTimeout(timer); resolve(); } });
+    }),
     stop: () => { aborted = true; abort?.abort(); },
   };
 }
